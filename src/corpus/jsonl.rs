@@ -1,0 +1,124 @@
+//! Loader for JSON Lines corpus files: one section per line.
+
+use super::section::{normalize_whitespace, Kind, Section, Source};
+use super::symbol::symbol_info;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+
+/// One line of a JSONL corpus: `title` and `body` required, every other field optional.
+#[derive(Debug, Deserialize)]
+struct Record {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    kind: Option<Kind>,
+    title: String,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    symbol: Option<String>,
+    #[serde(default)]
+    symbols: Vec<String>,
+    #[serde(default)]
+    person: Option<String>,
+    #[serde(default)]
+    org: Option<String>,
+    #[serde(default)]
+    acronyms: Vec<String>,
+    #[serde(default)]
+    year: Option<i64>,
+    #[serde(default)]
+    venue: Option<String>,
+    #[serde(default)]
+    path: Vec<String>,
+    body: String,
+    #[serde(default)]
+    source: Option<Source>,
+}
+
+/// Parses JSON Lines; a malformed line is an error naming the file and line.
+pub fn parse(file: &str, text: &str) -> Result<Vec<Section>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let no = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: Record = serde_json::from_str(line).map_err(|e| Error::Corpus {
+            file: file.to_string(),
+            line: no,
+            message: format!("invalid JSON section: {e}"),
+        })?;
+        out.push(section_of(record, file, no));
+    }
+    Ok(out)
+}
+
+fn section_of(r: Record, file: &str, line: usize) -> Section {
+    let mut symbols = r.symbols;
+    if let Some(s) = r.symbol.filter(|s| !s.trim().is_empty()) {
+        if !symbols.contains(&s) {
+            symbols.insert(0, s);
+        }
+    }
+    let kind = r.kind.unwrap_or(if symbols.is_empty() {
+        Kind::Overview
+    } else {
+        Kind::Report
+    });
+    let venue = r.venue.or_else(|| {
+        symbols
+            .first()
+            .and_then(|s| symbol_info(s))
+            .map(|i| i.organ_name.to_string())
+    });
+    Section {
+        id: r.id.unwrap_or_default(),
+        kind,
+        title: normalize_whitespace(&r.title),
+        role: r.role,
+        symbols,
+        person: r.person,
+        org: r.org,
+        acronyms: r.acronyms,
+        year: r.year,
+        venue,
+        path: r.path,
+        body: normalize_whitespace(&r.body),
+        source: r.source.unwrap_or(Source {
+            file: file.to_string(),
+            lines: [line, line],
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_shape_and_full_shape() {
+        let text = r#"{"id":"d1","title":"T","role":"R","symbol":"A/HRC/50/1","body":"b  c"}
+
+{"title":"U","body":"x","symbols":["A/77/1"],"kind":"mandate","year":2022}"#;
+        let s = parse("c.jsonl", text).unwrap();
+        assert_eq!(s[0].id, "d1");
+        assert_eq!(s[0].kind, Kind::Report);
+        assert_eq!(s[0].symbols, vec!["A/HRC/50/1"]);
+        assert_eq!(s[0].body, "b c");
+        assert_eq!(s[0].venue.as_deref(), Some("Human Rights Council"));
+        assert_eq!(s[1].kind, Kind::Mandate);
+        assert_eq!(s[1].source.lines, [3, 3]);
+    }
+
+    #[test]
+    fn malformed_line_names_file_and_line() {
+        let err = parse(
+            "c.jsonl",
+            "{\"title\":\"a\",\"body\":\"b\"}\n{\"title\": 3}\n",
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("c.jsonl:2"), "{msg}");
+    }
+}

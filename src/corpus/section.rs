@@ -1,0 +1,237 @@
+//! The `Section`: one thing a user looks for (an organization, a mandate, a report, an overview).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// What a section describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A body or agency (UNODC, Council of Europe, INTERPOL, ...).
+    Organization,
+    /// An office held by a named person (a Special Rapporteur, the Secretary-General, ...).
+    Mandate,
+    /// A document: a UN report with its symbol, a publication, a reference.
+    Report,
+    /// An introductory or heading paragraph.
+    Overview,
+}
+
+impl Kind {
+    /// Every kind, in display order.
+    pub const ALL: [Kind; 4] = [
+        Kind::Organization,
+        Kind::Mandate,
+        Kind::Report,
+        Kind::Overview,
+    ];
+
+    /// The lowercase name used in ids, JSON and filters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Organization => "organization",
+            Kind::Mandate => "mandate",
+            Kind::Report => "report",
+            Kind::Overview => "overview",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase();
+        let kind = match lower.as_str() {
+            "organization" | "organisation" | "org" | "organizations" | "organisations" => {
+                Kind::Organization
+            }
+            "mandate" | "mandates" | "person" | "people" => Kind::Mandate,
+            "report" | "reports" | "document" | "documents" | "doc" => Kind::Report,
+            "overview" | "overviews" => Kind::Overview,
+            _ => {
+                return Err(format!(
+                    "unknown kind `{s}` (expected organization, mandate, report or overview)"
+                ))
+            }
+        };
+        Ok(kind)
+    }
+}
+
+/// Where a section comes from: a file relative to the corpus directory and its lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Source {
+    /// Path relative to the corpus directory, with `/` separators.
+    pub file: String,
+    /// First and last line, 1-based and inclusive.
+    pub lines: [usize; 2],
+}
+
+/// One searchable unit of the corpus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// Stable, readable, unique identifier (e.g. `report-a-hrc-47-34`).
+    pub id: String,
+    /// What the section describes.
+    pub kind: Kind,
+    /// A short name: the organization's name, the holder and office, the report's title.
+    pub title: String,
+    /// The position or function: a mandate's title, a report author's mandate, an organization's function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Document identifiers: UN symbols, reference numbers.
+    #[serde(default)]
+    pub symbols: Vec<String>,
+    /// The person holding the mandate, or the author of a report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    /// The organization the section belongs to (its own name for an organization).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// Acronyms defined by the text ("Full Name (ACRONYM)").
+    #[serde(default)]
+    pub acronyms: Vec<String>,
+    /// The year of a report, when the text gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i64>,
+    /// Where a report was presented: "Human Rights Council" or "General Assembly".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue: Option<String>,
+    /// The headings the section sits under, outermost first.
+    #[serde(default)]
+    pub path: Vec<String>,
+    /// The text, whitespace normalized.
+    pub body: String,
+    /// Where the section comes from.
+    #[serde(default)]
+    pub source: Source,
+}
+
+impl Section {
+    /// A new section with only the required fields set.
+    pub fn new(kind: Kind, title: impl Into<String>, body: impl Into<String>) -> Section {
+        Section {
+            id: String::new(),
+            kind,
+            title: title.into(),
+            role: None,
+            symbols: Vec::new(),
+            person: None,
+            org: None,
+            acronyms: Vec::new(),
+            year: None,
+            venue: None,
+            path: Vec::new(),
+            body: body.into(),
+            source: Source::default(),
+        }
+    }
+}
+
+/// Something the parser could not classify, kept in the nearest section and reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// File relative to the corpus directory.
+    pub file: String,
+    /// 1-based line number (0 when the warning concerns the whole file).
+    pub line: usize,
+    /// What was odd.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        }
+    }
+}
+
+/// Collapses every run of whitespace (non-breaking spaces included) into one space and trims.
+pub fn normalize_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(char::is_whitespace).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Turns any text into an id fragment: lowercase ASCII letters and digits joined by `-`.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    let mut pending_dash = false;
+    for c in text.chars() {
+        let c = fold_char(c);
+        if c.is_ascii_alphanumeric() {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            pending_dash = true;
+        }
+    }
+    out
+}
+
+/// Folds the accented Latin letters of the corpus to ASCII (`á` → `a`); others pass through.
+pub fn fold_char(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ā' => 'a',
+        'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' | 'Ā' => 'A',
+        'é' | 'è' | 'ê' | 'ë' | 'ē' => 'e',
+        'É' | 'È' | 'Ê' | 'Ë' | 'Ē' => 'E',
+        'í' | 'ì' | 'î' | 'ï' | 'ī' => 'i',
+        'Í' | 'Ì' | 'Î' | 'Ï' | 'Ī' => 'I',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' | 'ō' => 'o',
+        'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' | 'Ø' | 'Ō' => 'O',
+        'ú' | 'ù' | 'û' | 'ü' | 'ū' => 'u',
+        'Ú' | 'Ù' | 'Û' | 'Ü' | 'Ū' => 'U',
+        'ç' => 'c',
+        'Ç' => 'C',
+        'ñ' => 'n',
+        'Ñ' => 'N',
+        'ý' | 'ÿ' => 'y',
+        'Ý' => 'Y',
+        _ => c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_including_nbsp_is_collapsed() {
+        assert_eq!(
+            normalize_whitespace("  Ms.\u{a0}Siobhán\u{a0}\u{a0}Mullally \n"),
+            "Ms. Siobhán Mullally"
+        );
+    }
+
+    #[test]
+    fn slug_folds_accents_and_punctuation() {
+        assert_eq!(slug("A/HRC/49/51/Add.1"), "a-hrc-49-51-add-1");
+        assert_eq!(slug("Siobhán Mullally"), "siobhan-mullally");
+    }
+
+    #[test]
+    fn kind_parses_plural_and_case() {
+        assert_eq!("Reports".parse::<Kind>(), Ok(Kind::Report));
+        assert!("nonsense".parse::<Kind>().is_err());
+    }
+}

@@ -1,0 +1,91 @@
+//! The library's error type: what went wrong, with the file, line or query concerned.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in tipdex's library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A corpus file is malformed.
+    #[error("{file}:{line}: {message}")]
+    Corpus {
+        /// File relative to the corpus directory.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The corpus directory is missing or holds nothing to index.
+    #[error("corpus {}: {message}", path.display())]
+    CorpusDir {
+        /// The corpus directory.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// No index exists at the path.
+    #[error("no index at {}: run `tipdex index` first", path.display())]
+    IndexMissing {
+        /// The index directory.
+        path: PathBuf,
+    },
+    /// The index exists but cannot be used (damaged or from an incompatible version).
+    #[error("index at {} cannot be used: {message}; rebuild it with `tipdex index`", path.display())]
+    IndexUnusable {
+        /// The index directory.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Another process is building the same index.
+    #[error("index at {} is being built by another process (lock {} held); try again when it finishes", path.display(), lock.display())]
+    IndexLocked {
+        /// The index directory.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// A request parameter is invalid.
+    #[error("invalid {parameter}: {message}")]
+    InvalidRequest {
+        /// The parameter name.
+        parameter: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// No section has this id.
+    #[error("no section with id `{0}`")]
+    NotFound(String),
+    /// The search engine failed.
+    #[error("search engine: {0}")]
+    Engine(#[from] tantivy::TantivyError),
+    /// The glossary is malformed.
+    #[error("glossary {file}: {message}")]
+    Glossary {
+        /// The glossary file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T> = std::result::Result<T, Error>;
