@@ -69,6 +69,7 @@ fn section_of(r: Record, file: &str, line: usize) -> Section {
     let venue = r.venue.or_else(|| {
         symbols
             .first()
+            .filter(|_| kind == Kind::Report)
             .and_then(|s| symbol_info(s))
             .map(|i| i.organ_name.to_string())
     });
