@@ -1,11 +1,16 @@
 //! tipdex: full-text search over a directory of anti-trafficking organizations,
 //! mandate holders and their reports.
 //!
-//! The data flows one way: [`corpus::load`] turns files into [`Section`]s, the index
-//! module writes them to a tantivy index, and the search module answers queries.
+//! The data flows one way: [`corpus::load`] turns files into [`Section`]s,
+//! [`index::build`] writes them to a tantivy index (schema in [`schema`]), and
+//! [`search::Engine`] answers [`search::SearchRequest`]s for the CLI and the server.
 
 pub mod corpus;
 pub mod error;
+pub mod index;
+pub mod schema;
+pub mod search;
 
 pub use corpus::{Kind, Section};
 pub use error::{Error, Result};
+pub use search::{Engine, SearchRequest, SearchResponse};

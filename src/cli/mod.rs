@@ -1,8 +1,18 @@
 //! The command-line interface: one module per subcommand, each a thin layer over the library.
 
+pub mod index;
+pub mod query;
 pub mod sections;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use tipdex::index::Provenance;
+
+/// Default corpus directory (relative to the working directory).
+pub const DEFAULT_CORPUS: &str = "corpus";
+/// Default index directory (relative to the working directory).
+pub const DEFAULT_INDEX: &str = "index";
 
 /// Search a directory of anti-trafficking organizations, mandate holders and reports.
 #[derive(Debug, Parser)]
@@ -15,6 +25,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Build the index from the corpus (atomically replacing the previous one).
+    Index(index::Args),
+    /// Search the index.
+    Query(query::Args),
     /// Print every section of the corpus as one JSON object per line.
     Sections(sections::Args),
 }
@@ -22,6 +36,94 @@ pub enum Command {
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Index(args) => index::run(args),
+        Command::Query(args) => query::run(args),
         Command::Sections(args) => sections::run(args),
     }
+}
+
+/// Where the index is, and whether the user chose it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct IndexLocation {
+    /// Index directory [default: ./index, or $TIPDEX_INDEX].
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+}
+
+impl IndexLocation {
+    /// The index path: the flag, else $TIPDEX_INDEX, else the default.
+    pub fn path(&self) -> PathBuf {
+        self.explicit()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX))
+    }
+
+    fn explicit(&self) -> Option<PathBuf> {
+        self.index.clone().or_else(|| {
+            std::env::var_os("TIPDEX_INDEX")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+
+    /// The index path, building the default index from the default corpus first when
+    /// it is missing or older than the corpus. An index the user named is never built here.
+    pub fn ensure(&self) -> anyhow::Result<PathBuf> {
+        if let Some(path) = self.explicit() {
+            return Ok(path);
+        }
+        let index = PathBuf::from(DEFAULT_INDEX);
+        let corpus = corpus_dir(None);
+        if needs_build(&index, &corpus) {
+            eprintln!(
+                "tipdex: building the index {} from {} (first run or corpus changed)",
+                index.display(),
+                corpus.display()
+            );
+            index::build_index(&corpus, &index, true)?;
+        }
+        Ok(index)
+    }
+}
+
+/// The corpus directory: the flag, else $TIPDEX_CORPUS, else `corpus`.
+pub fn corpus_dir(flag: Option<&Path>) -> PathBuf {
+    flag.map(Path::to_path_buf)
+        .or_else(|| {
+            std::env::var_os("TIPDEX_CORPUS")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CORPUS))
+}
+
+fn needs_build(index: &Path, corpus: &Path) -> bool {
+    match tipdex::index::open(index) {
+        Ok(opened) => {
+            let now = tipdex::index::corpus_fingerprint(corpus);
+            now.is_some() && opened.info.corpus_fingerprint != now
+        }
+        Err(_) => corpus.is_dir(),
+    }
+}
+
+/// Loads a corpus, failing (without touching any index) if a file could not be read.
+pub fn load_corpus(corpus: &Path) -> anyhow::Result<(tipdex::corpus::Corpus, Provenance)> {
+    let loaded = tipdex::corpus::load(corpus)
+        .with_context(|| format!("cannot load corpus {}", corpus.display()))?;
+    if !loaded.errors.is_empty() {
+        for e in &loaded.errors {
+            eprintln!("error: {e}");
+        }
+        anyhow::bail!(
+            "{} corpus file(s) in {} could not be loaded; the index was left unchanged",
+            loaded.errors.len(),
+            corpus.display()
+        );
+    }
+    let provenance = Provenance {
+        corpus: Some(corpus.to_path_buf()),
+        fingerprint: tipdex::index::corpus_fingerprint(corpus),
+        warnings: loaded.warnings.clone(),
+    };
+    Ok((loaded, provenance))
 }

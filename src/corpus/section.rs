@@ -85,25 +85,25 @@ pub struct Section {
     /// A short name: the organization's name, the holder and office, the report's title.
     pub title: String,
     /// The position or function: a mandate's title, a report author's mandate, an organization's function.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub role: Option<String>,
     /// Document identifiers: UN symbols, reference numbers.
     #[serde(default)]
     pub symbols: Vec<String>,
     /// The person holding the mandate, or the author of a report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub person: Option<String>,
     /// The organization the section belongs to (its own name for an organization).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub org: Option<String>,
     /// Acronyms defined by the text ("Full Name (ACRONYM)").
     #[serde(default)]
     pub acronyms: Vec<String>,
     /// The year of a report, when the text gives one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub year: Option<i64>,
     /// Where a report was presented: "Human Rights Council" or "General Assembly".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub venue: Option<String>,
     /// The headings the section sits under, outermost first.
     #[serde(default)]

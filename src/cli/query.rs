@@ -1,0 +1,141 @@
+//! `tipdex query`: search the index and print ranked results as text or JSON.
+
+use super::IndexLocation;
+use anyhow::Context;
+use std::io::{IsTerminal, Write};
+use tipdex::{Engine, Kind, SearchRequest, SearchResponse};
+
+/// Flags of `tipdex query`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Results to show.
+    #[arg(long, default_value_t = tipdex::search::DEFAULT_LIMIT)]
+    pub limit: usize,
+    /// Results to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Only sections of this kind (organization, mandate, report, overview); repeatable.
+    #[arg(long = "kind", value_name = "KIND", value_parser = parse_kind)]
+    pub kinds: Vec<Kind>,
+    /// Only sections of this year.
+    #[arg(long)]
+    pub year: Option<i64>,
+    /// Show how the query was understood and the score of each hit.
+    #[arg(long)]
+    pub explain: bool,
+    /// What to search for (words, "phrases", -excluded, OR, field:term).
+    #[arg(value_name = "QUERY", required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true)]
+    pub query: Vec<String>,
+}
+
+fn parse_kind(s: &str) -> Result<Kind, String> {
+    s.parse()
+}
+
+/// Runs the search and prints it.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let index = args.location.ensure()?;
+    let request = SearchRequest {
+        query: args.query.join(" "),
+        limit: args.limit,
+        offset: args.offset,
+        kinds: args.kinds,
+        year: args.year,
+        explain: args.explain,
+        facets: false,
+    };
+    request.validate()?;
+    let engine = Engine::open(&index)?;
+    let response = engine
+        .search(&request)
+        .with_context(|| format!("search failed for {:?}", request.query))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &response)?;
+        writeln!(out)?;
+    } else {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print_text(&mut out, &response, color)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn print_text(out: &mut impl Write, r: &SearchResponse, color: bool) -> std::io::Result<()> {
+    let (bold, dim, reset) = if color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    if r.hits.is_empty() {
+        writeln!(out, "No results for {:?}.", r.query)?;
+        if r.total_hits > 0 {
+            writeln!(
+                out,
+                "({} results in all; try a smaller --offset)",
+                r.total_hits
+            )?;
+        }
+        return Ok(());
+    }
+    for hit in &r.hits {
+        let s = &hit.section;
+        let year = s.year.map(|y| format!(" ({y})")).unwrap_or_default();
+        writeln!(
+            out,
+            "{:>2}. [{}] {bold}{}{reset}{year}",
+            hit.rank, s.kind, s.title
+        )?;
+        let mut facts: Vec<String> = Vec::new();
+        if !s.symbols.is_empty() {
+            facts.push(s.symbols.join(", "));
+        }
+        facts.extend(s.role.clone().filter(|r| !s.title.contains(r.as_str())));
+        facts.extend(s.person.clone().filter(|p| !s.title.contains(p.as_str())));
+        if !facts.is_empty() {
+            writeln!(out, "    {dim}{}{reset}", facts.join(" · "))?;
+        }
+        writeln!(out, "    {}", terminal_snippet(&hit.snippet, color))?;
+        if let Some(e) = &hit.explanation {
+            writeln!(out, "    score {:.3}: {}", hit.score, e)?;
+        }
+    }
+    writeln!(
+        out,
+        "{dim}{}–{} of {} results in {:.1} ms{reset}",
+        r.offset + 1,
+        r.offset + r.hits.len(),
+        r.total_hits,
+        r.took_ms
+    )?;
+    if let Some(x) = &r.explain {
+        writeln!(out, "query terms: {}", x.terms.join(" "))?;
+        writeln!(out, "order: {}", x.order)?;
+        for n in &x.notes {
+            writeln!(out, "note: {n}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Turns an HTML snippet into terminal text: `<mark>` as bold yellow (or nothing), entities decoded.
+fn terminal_snippet(html: &str, color: bool) -> String {
+    let (on, off) = if color {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    html.replace("<mark>", on)
+        .replace("</mark>", off)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}

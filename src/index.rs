@@ -1,0 +1,434 @@
+//! Building an index on disk, atomically, and opening the current one.
+//!
+//! Layout of an index directory:
+//! ```text
+//! INDEX/CURRENT          name of the generation in use (replaced atomically)
+//! INDEX/gen-<stamp>/     one complete tantivy index + tipdex.json (build facts)
+//! INDEX/.lock            held while a build runs
+//! ```
+//! A build writes a new generation in a temporary directory, renames it into place,
+//! then switches `CURRENT`: readers see the old index or the new one, never a mix, and
+//! a build that fails or is killed leaves the previous generation in use.
+
+use crate::corpus::{Kind, Section, Warning};
+use crate::error::{Error, Result};
+use crate::schema::{self, Fields, FORMAT_VERSION};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tantivy::Index;
+
+const CURRENT: &str = "CURRENT";
+const LOCK: &str = ".lock";
+const INFO: &str = "tipdex.json";
+const GEN_PREFIX: &str = "gen-";
+const TMP_SUFFIX: &str = ".tmp";
+
+/// Facts about one build, stored beside the index.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BuildInfo {
+    /// Schema and analyzer version.
+    pub format_version: u32,
+    /// tipdex version that built it.
+    pub tipdex_version: String,
+    /// Seconds since the Unix epoch when the build finished.
+    pub built_at: u64,
+    /// Build time in milliseconds.
+    pub build_ms: u64,
+    /// Sections per kind.
+    pub sections: BTreeMap<String, usize>,
+    /// Number of sections.
+    pub total: usize,
+    /// Corpus directory the index was built from, if any.
+    pub corpus: Option<String>,
+    /// Fingerprint of the corpus files (names, sizes, modification times).
+    pub corpus_fingerprint: Option<String>,
+    /// Parser warnings at build time.
+    pub warnings: usize,
+}
+
+/// Where the sections came from, recorded in [`BuildInfo`].
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    /// Corpus directory.
+    pub corpus: Option<PathBuf>,
+    /// Corpus fingerprint, see [`corpus_fingerprint`].
+    pub fingerprint: Option<String>,
+    /// Parser warnings.
+    pub warnings: Vec<Warning>,
+}
+
+/// An opened index generation.
+pub struct Opened {
+    /// The tantivy index, analyzers registered.
+    pub index: Index,
+    /// Field handles.
+    pub fields: Fields,
+    /// Build facts.
+    pub info: BuildInfo,
+    /// Generation directory name.
+    pub generation: String,
+    /// Size of the generation on disk, in bytes.
+    pub size_bytes: u64,
+}
+
+/// Writer settings.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterOptions {
+    /// Indexing threads.
+    pub threads: usize,
+    /// Memory budget for all threads together, in bytes.
+    pub memory_bytes: usize,
+}
+
+impl WriterOptions {
+    /// One thread for small corpora (deterministic single segment), both cores for large ones.
+    pub fn for_sections(n: usize) -> WriterOptions {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let threads = if n < 20_000 { 1 } else { cores.clamp(1, 4) };
+        WriterOptions {
+            threads,
+            memory_bytes: threads * 96_000_000,
+        }
+    }
+}
+
+/// Builds a new generation from `sections` and makes it current. Holds the lock throughout.
+pub fn build(sections: &[Section], root: &Path, provenance: &Provenance) -> Result<BuildInfo> {
+    build_with(
+        sections,
+        root,
+        provenance,
+        WriterOptions::for_sections(sections.len()),
+    )
+}
+
+/// [`build`] with explicit writer settings.
+pub fn build_with(
+    sections: &[Section],
+    root: &Path,
+    provenance: &Provenance,
+    options: WriterOptions,
+) -> Result<BuildInfo> {
+    let started = Instant::now();
+    fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+    let _lock = acquire_lock(root)?;
+    remove_leftovers(root);
+    let generation = new_generation_name();
+    let tmp = root.join(format!("{generation}{TMP_SUFFIX}"));
+    let result = write_generation(sections, &tmp, provenance, options, started);
+    let info = match result {
+        Ok(info) => info,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    let final_dir = root.join(&generation);
+    fs::rename(&tmp, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
+    switch_current(root, &generation)?;
+    remove_old_generations(root, &generation);
+    Ok(info)
+}
+
+fn write_generation(
+    sections: &[Section],
+    dir: &Path,
+    provenance: &Provenance,
+    options: WriterOptions,
+    started: Instant,
+) -> Result<BuildInfo> {
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let (schema, fields) = schema::build_schema();
+    let index = Index::create_in_dir(dir, schema)?;
+    schema::register_analyzers(&index);
+    let mut writer = index.writer_with_num_threads(options.threads, options.memory_bytes)?;
+    for (ord, section) in sections.iter().enumerate() {
+        writer.add_document(schema::to_document(&fields, section, ord as u64)?)?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    let mut counts: BTreeMap<String, usize> = Kind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_string(), 0))
+        .collect();
+    for s in sections {
+        *counts.entry(s.kind.as_str().to_string()).or_default() += 1;
+    }
+    let info = BuildInfo {
+        format_version: FORMAT_VERSION,
+        tipdex_version: env!("CARGO_PKG_VERSION").to_string(),
+        built_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        build_ms: started.elapsed().as_millis() as u64,
+        sections: counts,
+        total: sections.len(),
+        corpus: provenance.corpus.as_ref().map(|p| p.display().to_string()),
+        corpus_fingerprint: provenance.fingerprint.clone(),
+        warnings: provenance.warnings.len(),
+    };
+    let json = serde_json::to_vec_pretty(&info).expect("build info serializes");
+    write_synced(&dir.join(INFO), &json)?;
+    sync_dir(dir);
+    Ok(info)
+}
+
+/// Opens the current generation of the index at `root`.
+pub fn open(root: &Path) -> Result<Opened> {
+    let generation = current_generation(root)?;
+    let dir = root.join(&generation);
+    let unusable = |message: String| Error::IndexUnusable {
+        path: root.to_path_buf(),
+        message,
+    };
+    let info_path = dir.join(INFO);
+    let info_bytes = fs::read(&info_path)
+        .map_err(|e| unusable(format!("cannot read {}: {e}", info_path.display())))?;
+    let info: BuildInfo = serde_json::from_slice(&info_bytes)
+        .map_err(|e| unusable(format!("{} is damaged: {e}", info_path.display())))?;
+    if info.format_version != FORMAT_VERSION {
+        return Err(unusable(format!(
+            "built by an incompatible version of tipdex (index format {}, this tipdex reads format {})",
+            info.format_version, FORMAT_VERSION
+        )));
+    }
+    let index = Index::open_in_dir(&dir).map_err(|e| unusable(e.to_string()))?;
+    schema::register_analyzers(&index);
+    let fields = schema::fields_of(&index.schema()).map_err(unusable)?;
+    let size_bytes = dir_size(&dir);
+    Ok(Opened {
+        index,
+        fields,
+        info,
+        generation,
+        size_bytes,
+    })
+}
+
+/// The name of the current generation, or an error saying there is no index.
+pub fn current_generation(root: &Path) -> Result<String> {
+    let current = root.join(CURRENT);
+    match fs::read_to_string(&current) {
+        Ok(name) => {
+            let name = name.trim().to_string();
+            let valid =
+                name.starts_with(GEN_PREFIX) && !name.contains(['/', '\\']) && name.len() < 100;
+            if !valid || !root.join(&name).is_dir() {
+                return Err(Error::IndexUnusable {
+                    path: root.to_path_buf(),
+                    message: format!("{} names a missing generation `{name}`", current.display()),
+                });
+            }
+            Ok(name)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::IndexMissing {
+            path: root.to_path_buf(),
+        }),
+        Err(e) => Err(Error::io(current, e)),
+    }
+}
+
+/// Whether an index exists at `root` (it may still be unusable).
+pub fn exists(root: &Path) -> bool {
+    root.join(CURRENT).exists()
+}
+
+/// A fingerprint of the corpus files: changes when a file is added, removed, resized or touched.
+pub fn corpus_fingerprint(dir: &Path) -> Option<String> {
+    let mut entries = Vec::new();
+    collect_stamps(dir, dir, &mut entries).ok()?;
+    entries.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for e in entries {
+        for b in e.bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    Some(format!("{hash:016x}"))
+}
+
+fn collect_stamps(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        let path = entry.path();
+        if meta.is_dir() {
+            collect_stamps(root, &path, out)?;
+        } else {
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            out.push(format!("{rel}\0{}\0{mtime}", meta.len()));
+        }
+    }
+    Ok(())
+}
+
+/// The lock held while building; released when dropped (or when the process dies).
+struct BuildLock(#[allow(dead_code)] File);
+
+fn acquire_lock(root: &Path) -> Result<BuildLock> {
+    let path = root.join(LOCK);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(BuildLock(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::IndexLocked {
+            path: root.to_path_buf(),
+            lock: path,
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    }
+}
+
+fn new_generation_name() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{GEN_PREFIX}{nanos:024}-{}", std::process::id())
+}
+
+fn switch_current(root: &Path, generation: &str) -> Result<()> {
+    let tmp = root.join(format!("{CURRENT}{TMP_SUFFIX}"));
+    write_synced(&tmp, generation.as_bytes())?;
+    let current = root.join(CURRENT);
+    fs::rename(&tmp, &current).map_err(|e| Error::io(&current, e))?;
+    sync_dir(root);
+    Ok(())
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = File::create(path).map_err(|e| Error::io(path, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    f.sync_all().map_err(|e| Error::io(path, e))
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Removes temporary directories left by builds that were interrupted (the lock is held).
+fn remove_leftovers(root: &Path) {
+    for name in generation_names(root) {
+        if name.ends_with(TMP_SUFFIX) {
+            let _ = fs::remove_dir_all(root.join(name));
+        }
+    }
+}
+
+/// Keeps the current generation and the one before it (still open in running readers).
+fn remove_old_generations(root: &Path, current: &str) {
+    let mut complete: Vec<String> = generation_names(root)
+        .into_iter()
+        .filter(|n| !n.ends_with(TMP_SUFFIX) && n != current)
+        .collect();
+    complete.sort();
+    let keep_previous = complete.pop();
+    for name in complete {
+        let _ = fs::remove_dir_all(root.join(name));
+    }
+    drop(keep_previous);
+}
+
+fn generation_names(root: &Path) -> Vec<String> {
+    fs::read_dir(root)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(GEN_PREFIX))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sections() -> Vec<Section> {
+        let mut s = Section::new(
+            Kind::Report,
+            "Visit to Montenegro",
+            "Visit to Montenegro, 2022",
+        );
+        s.id = "report-x".into();
+        s.symbols = vec!["A/HRC/49/51/Add.1".into()];
+        vec![s]
+    }
+
+    #[test]
+    fn build_then_rebuild_switches_generation_and_keeps_one_previous() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("idx");
+        let mut generations = Vec::new();
+        for _ in 0..3 {
+            build(&sections(), &root, &Provenance::default()).unwrap();
+            generations.push(current_generation(&root).unwrap());
+        }
+        assert_ne!(generations[0], generations[2]);
+        let opened = open(&root).unwrap();
+        assert_eq!(opened.info.total, 1);
+        assert_eq!(
+            generation_names(&root).len(),
+            2,
+            "current and previous only"
+        );
+    }
+
+    #[test]
+    fn missing_and_incompatible_indexes_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("idx");
+        assert!(matches!(open(&root), Err(Error::IndexMissing { .. })));
+        build(&sections(), &root, &Provenance::default()).unwrap();
+        let gen = current_generation(&root).unwrap();
+        let info_path = root.join(&gen).join(INFO);
+        let text = fs::read_to_string(&info_path).unwrap().replace(
+            &format!("\"format_version\": {FORMAT_VERSION}"),
+            "\"format_version\": 999",
+        );
+        fs::write(&info_path, text).unwrap();
+        let err = open(&root).err().unwrap().to_string();
+        assert!(err.contains("incompatible version"), "{err}");
+    }
+
+    #[test]
+    fn a_second_builder_is_refused_while_the_lock_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("idx");
+        fs::create_dir_all(&root).unwrap();
+        let _held = acquire_lock(&root).unwrap();
+        let err = build(&sections(), &root, &Provenance::default()).unwrap_err();
+        assert!(matches!(err, Error::IndexLocked { .. }), "{err}");
+    }
+}

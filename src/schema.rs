@@ -1,0 +1,316 @@
+//! The index schema: every field and analyzer, declared here and nowhere else.
+//!
+//! Analyzers:
+//! - `en`: words, lowercased, ASCII-folded, English-stemmed (title, role, body, org, path);
+//! - `name`: words, lowercased, ASCII-folded, not stemmed (person, acronyms, and the
+//!   `words` field that prefix and typo matching run on);
+//! - `symbol`: one token per value, lowercased: each symbol is indexed whole (marked
+//!   with [`EXACT_MARK`]) and as each of its hierarchical prefixes.
+
+use crate::corpus::{Kind, Section};
+use crate::error::{Error, Result};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
+    STRING,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, TextAnalyzer,
+};
+use tantivy::{Index, TantivyDocument};
+
+/// Name of the stemmed English analyzer.
+pub const EN: &str = "tipdex_en";
+/// Name of the folded, unstemmed analyzer for names, acronyms and raw words.
+pub const NAME: &str = "tipdex_name";
+/// Name of the symbol analyzer.
+pub const SYMBOL: &str = "tipdex_symbol";
+/// Prefix of the token that marks a whole symbol (as opposed to one of its prefixes).
+pub const EXACT_MARK: &str = "=";
+/// Version of the schema and analyzers; an index of another version must be rebuilt.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Handles to every field of the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Section id, untokenized.
+    pub id: Field,
+    /// Kind name, untokenized (filters).
+    pub kind: Field,
+    /// Kind as a number, fast (ranking priors).
+    pub kind_code: Field,
+    /// Position of the section in the corpus, fast (stable tie-break).
+    pub ord: Field,
+    /// Year, indexed and fast (filters, facets, "latest").
+    pub year: Field,
+    /// Title, stemmed.
+    pub title: Field,
+    /// Role, stemmed.
+    pub role: Field,
+    /// Body, stemmed.
+    pub body: Field,
+    /// Headings the section sits under, stemmed.
+    pub path: Field,
+    /// Organization, stemmed.
+    pub org: Field,
+    /// Person, folded.
+    pub person: Field,
+    /// Acronyms, folded.
+    pub acronyms: Field,
+    /// Symbols, whole and hierarchical prefixes.
+    pub symbol: Field,
+    /// Every word of the section unstemmed: prefix and typo matching.
+    pub words: Field,
+    /// The whole section as JSON, stored.
+    pub doc: Field,
+}
+
+/// The text fields a plain word is searched in, with their boosts.
+pub fn text_fields(f: &Fields) -> [(Field, f32); 5] {
+    [
+        (f.title, 3.0),
+        (f.role, 2.0),
+        (f.org, 1.5),
+        (f.body, 1.0),
+        (f.path, 0.5),
+    ]
+}
+
+/// The unstemmed name fields a plain word is searched in, with their boosts.
+pub fn name_fields(f: &Fields) -> [(Field, f32); 2] {
+    [(f.person, 3.0), (f.acronyms, 3.0)]
+}
+
+/// Builds the schema.
+pub fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |analyzer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyzer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let fast_u64 = NumericOptions::default().set_fast();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING),
+        kind: b.add_text_field("kind", STRING),
+        kind_code: b.add_u64_field("kind_code", fast_u64.clone()),
+        ord: b.add_u64_field("ord", fast_u64),
+        year: b.add_i64_field("year", NumericOptions::default().set_indexed().set_fast()),
+        title: b.add_text_field("title", text(EN)),
+        role: b.add_text_field("role", text(EN)),
+        body: b.add_text_field("body", text(EN)),
+        path: b.add_text_field("path", text(EN)),
+        org: b.add_text_field("org", text(EN)),
+        person: b.add_text_field("person", text(NAME)),
+        acronyms: b.add_text_field("acronyms", text(NAME)),
+        symbol: b.add_text_field(
+            "symbol",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(SYMBOL)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
+        words: b.add_text_field("words", text(NAME)),
+        doc: b.add_text_field("doc", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// Looks the fields up in an opened index's schema.
+pub fn fields_of(schema: &Schema) -> std::result::Result<Fields, String> {
+    let get = |name: &str| {
+        schema
+            .get_field(name)
+            .map_err(|_| format!("field `{name}` missing from the index schema"))
+    };
+    Ok(Fields {
+        id: get("id")?,
+        kind: get("kind")?,
+        kind_code: get("kind_code")?,
+        ord: get("ord")?,
+        year: get("year")?,
+        title: get("title")?,
+        role: get("role")?,
+        body: get("body")?,
+        path: get("path")?,
+        org: get("org")?,
+        person: get("person")?,
+        acronyms: get("acronyms")?,
+        symbol: get("symbol")?,
+        words: get("words")?,
+        doc: get("doc")?,
+    })
+}
+
+/// The stemmed English analyzer.
+pub fn en_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The folded, unstemmed analyzer.
+pub fn name_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// The symbol analyzer: the value as one lowercased token.
+pub fn symbol_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(LowerCaser)
+        .build()
+}
+
+/// Registers tipdex's analyzers on an index (needed after every open).
+pub fn register_analyzers(index: &Index) {
+    let manager = index.tokenizers();
+    manager.register(EN, en_analyzer());
+    manager.register(NAME, name_analyzer());
+    manager.register(SYMBOL, symbol_analyzer());
+}
+
+/// Tokens of `text` under `analyzer`, in order.
+pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(token) = stream.next() {
+        out.push(token.text.clone());
+    }
+    out
+}
+
+/// Normalizes a symbol for the index and queries: trimmed, lowercased, no trailing dot.
+pub fn normalize_symbol(symbol: &str) -> String {
+    symbol
+        .trim()
+        .trim_end_matches(['.', ')', ',', ';'])
+        .trim_start_matches('(')
+        .to_lowercase()
+}
+
+/// The values indexed for one symbol: the marked whole symbol and every prefix of two or more parts.
+pub fn symbol_values(symbol: &str) -> Vec<String> {
+    let norm = normalize_symbol(symbol);
+    let mut out = vec![format!("{EXACT_MARK}{norm}")];
+    let parts: Vec<&str> = norm.split('/').collect();
+    let first = if parts.len() > 1 { 2 } else { 1 };
+    for n in first..=parts.len() {
+        out.push(parts[..n].join("/"));
+    }
+    out
+}
+
+/// Numeric code of a kind, for fast-field priors.
+pub fn kind_code(kind: Kind) -> u64 {
+    match kind {
+        Kind::Organization => 0,
+        Kind::Mandate => 1,
+        Kind::Report => 2,
+        Kind::Overview => 3,
+    }
+}
+
+/// Turns a section into the document the index stores.
+pub fn to_document(f: &Fields, section: &Section, ord: u64) -> Result<TantivyDocument> {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.id, &section.id);
+    doc.add_text(f.kind, section.kind.as_str());
+    doc.add_u64(f.kind_code, kind_code(section.kind));
+    doc.add_u64(f.ord, ord);
+    if let Some(year) = section.year {
+        doc.add_i64(f.year, year);
+    }
+    doc.add_text(f.title, &section.title);
+    let optional = [
+        (f.role, &section.role),
+        (f.org, &section.org),
+        (f.person, &section.person),
+    ];
+    for (field, value) in optional {
+        if let Some(v) = value {
+            doc.add_text(field, v);
+        }
+    }
+    doc.add_text(f.body, &section.body);
+    for heading in &section.path {
+        doc.add_text(f.path, heading);
+    }
+    for acronym in &section.acronyms {
+        doc.add_text(f.acronyms, acronym);
+    }
+    for symbol in &section.symbols {
+        for value in symbol_values(symbol) {
+            doc.add_text(f.symbol, value);
+        }
+    }
+    for text in searchable_texts(section) {
+        doc.add_text(f.words, text);
+    }
+    let json = serde_json::to_string(section).map_err(|e| Error::Corpus {
+        file: section.source.file.clone(),
+        line: section.source.lines[0],
+        message: format!("cannot serialize section `{}`: {e}", section.id),
+    })?;
+    doc.add_text(f.doc, json);
+    Ok(doc)
+}
+
+/// Every text of a section a user might type a word of.
+pub fn searchable_texts(section: &Section) -> Vec<&str> {
+    let mut out: Vec<&str> = vec![&section.title, &section.body];
+    out.extend(section.role.as_deref());
+    out.extend(section.person.as_deref());
+    out.extend(section.org.as_deref());
+    out.extend(section.acronyms.iter().map(String::as_str));
+    out.extend(section.path.iter().map(String::as_str));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbol_values_are_whole_and_prefixes() {
+        assert_eq!(
+            symbol_values("A/HRC/49/51/Add.1"),
+            vec![
+                "=a/hrc/49/51/add.1",
+                "a/hrc",
+                "a/hrc/49",
+                "a/hrc/49/51",
+                "a/hrc/49/51/add.1"
+            ]
+        );
+        assert_eq!(symbol_values("1001370"), vec!["=1001370", "1001370"]);
+    }
+
+    #[test]
+    fn en_analyzer_folds_stems_and_breaks_on_nbsp() {
+        let mut a = en_analyzer();
+        assert_eq!(
+            tokens(&mut a, "Siobhán\u{a0}Mullally"),
+            vec!["siobhan", "mullal"]
+        );
+        assert_eq!(
+            tokens(&mut a, "trafficking Children"),
+            vec!["traffick", "children"]
+        );
+    }
+
+    #[test]
+    fn name_analyzer_does_not_stem() {
+        let mut a = name_analyzer();
+        assert_eq!(tokens(&mut a, "Mullally WHO"), vec!["mullally", "who"]);
+    }
+}

@@ -1,0 +1,345 @@
+//! Highlighting and snippets: marks every word a query matched (exact, stemmed, prefix or
+//! typo) in a text, HTML-escapes the rest, and crops to the best window.
+
+use crate::schema::{en_analyzer, name_analyzer};
+use tantivy::tokenizer::TextAnalyzer;
+
+/// How one query term matches a word of the text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Matcher {
+    /// The word's English stem equals this stem.
+    Stem(String),
+    /// The word (folded, lowercased) equals this exactly.
+    Exact(String),
+    /// The word starts with this.
+    Prefix(String),
+    /// The word is within this many edits.
+    Fuzzy(String, u8),
+    /// A run of words whose stems are these.
+    Phrase(Vec<String>),
+    /// A document symbol, matched case-insensitively in the raw text.
+    Symbol(String),
+}
+
+/// A match in a text: byte offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Start byte.
+    pub start: usize,
+    /// End byte (exclusive).
+    pub end: usize,
+    /// Index of the matcher.
+    pub matcher: usize,
+}
+
+/// Highlighting options.
+#[derive(Debug, Clone)]
+pub struct Marks<'a> {
+    /// Inserted before a match.
+    pub pre: &'a str,
+    /// Inserted after a match.
+    pub post: &'a str,
+    /// Crop to about this many characters around the best matches (`None`: whole text).
+    pub crop_chars: Option<usize>,
+    /// Marker for cropped ends.
+    pub ellipsis: &'a str,
+}
+
+impl Default for Marks<'_> {
+    fn default() -> Self {
+        Marks {
+            pre: "<mark>",
+            post: "</mark>",
+            crop_chars: Some(220),
+            ellipsis: "…",
+        }
+    }
+}
+
+/// Finds and marks query matches in texts.
+#[derive(Clone)]
+pub struct Highlighter {
+    matchers: Vec<Matcher>,
+    en: TextAnalyzer,
+    name: TextAnalyzer,
+}
+
+impl std::fmt::Debug for Highlighter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Highlighter")
+            .field("matchers", &self.matchers)
+            .finish()
+    }
+}
+
+impl Highlighter {
+    /// A highlighter for these matchers.
+    pub fn new(matchers: Vec<Matcher>) -> Highlighter {
+        Highlighter {
+            matchers,
+            en: en_analyzer(),
+            name: name_analyzer(),
+        }
+    }
+
+    /// The matchers.
+    pub fn matchers(&self) -> &[Matcher] {
+        &self.matchers
+    }
+
+    /// Every match in `text`, in order.
+    pub fn spans(&self, text: &str) -> Vec<Span> {
+        let mut name = self.name.clone();
+        let mut en = self.en.clone();
+        let mut words: Vec<(usize, usize, String, String)> = Vec::new();
+        let needs_stem = self
+            .matchers
+            .iter()
+            .any(|m| matches!(m, Matcher::Stem(_) | Matcher::Phrase(_)));
+        let mut stream = name.token_stream(text);
+        while let Some(t) = stream.next() {
+            let stem = if needs_stem {
+                let mut s = en.token_stream(&t.text);
+                s.next().map(|x| x.text.clone()).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            words.push((t.offset_from, t.offset_to, t.text.clone(), stem));
+        }
+        let mut spans = Vec::new();
+        for (i, (from, to, word, stem)) in words.iter().enumerate() {
+            for (m, matcher) in self.matchers.iter().enumerate() {
+                let hit = match matcher {
+                    Matcher::Stem(s) => stem == s,
+                    Matcher::Exact(w) => word == w,
+                    Matcher::Prefix(p) => word.starts_with(p.as_str()),
+                    Matcher::Fuzzy(w, d) => within_edits(word, w, *d),
+                    Matcher::Phrase(stems) => {
+                        let n = stems.len();
+                        if n > 0
+                            && i + n <= words.len()
+                            && words[i..i + n].iter().zip(stems).all(|(w, s)| &w.3 == s)
+                        {
+                            spans.push(Span {
+                                start: *from,
+                                end: words[i + n - 1].1,
+                                matcher: m,
+                            });
+                        }
+                        false
+                    }
+                    Matcher::Symbol(_) => false,
+                };
+                if hit {
+                    spans.push(Span {
+                        start: *from,
+                        end: *to,
+                        matcher: m,
+                    });
+                    break;
+                }
+            }
+        }
+        let lower = text.to_lowercase();
+        if lower.len() == text.len() {
+            for (m, matcher) in self.matchers.iter().enumerate() {
+                if let Matcher::Symbol(sym) = matcher {
+                    for (start, found) in lower.match_indices(sym.as_str()) {
+                        spans.push(Span {
+                            start,
+                            end: start + found.len(),
+                            matcher: m,
+                        });
+                    }
+                }
+            }
+        }
+        merge(spans)
+    }
+
+    /// `text` HTML-escaped with matches wrapped in `marks.pre`/`marks.post`, cropped if asked.
+    pub fn highlight(&self, text: &str, marks: &Marks) -> String {
+        let spans = self.spans(text);
+        let (from, to) = match marks.crop_chars {
+            Some(chars) => crop_window(text, &spans, chars),
+            None => (0, text.len()),
+        };
+        let mut out = String::with_capacity(to - from + 32);
+        if from > 0 {
+            out.push_str(marks.ellipsis);
+        }
+        let mut at = from;
+        for span in spans.iter().filter(|s| s.start >= from && s.end <= to) {
+            out.push_str(&escape_html(&text[at..span.start]));
+            out.push_str(marks.pre);
+            out.push_str(&escape_html(&text[span.start..span.end]));
+            out.push_str(marks.post);
+            at = span.end;
+        }
+        out.push_str(&escape_html(&text[at..to]));
+        if to < text.len() {
+            out.push_str(marks.ellipsis);
+        }
+        out
+    }
+}
+
+/// Sorts spans and drops those overlapping an earlier one.
+fn merge(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans {
+        if out.last().is_none_or(|l| s.start >= l.end) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// The byte range of about `chars` characters holding the most distinct matchers.
+fn crop_window(text: &str, spans: &[Span], chars: usize) -> (usize, usize) {
+    let byte_budget = |start: usize| {
+        text[start..]
+            .char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(i, _)| start + i)
+    };
+    if text.chars().count() <= chars {
+        return (0, text.len());
+    }
+    let mut best = (0usize, usize::MAX);
+    for (i, first) in spans.iter().enumerate() {
+        let end = byte_budget(first.start);
+        let mut seen: Vec<usize> = spans[i..]
+            .iter()
+            .take_while(|s| s.end <= end)
+            .map(|s| s.matcher)
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        if best.1 == usize::MAX || seen.len() > best.0 {
+            best = (seen.len(), first.start);
+        }
+    }
+    let anchor = if best.1 == usize::MAX { 0 } else { best.1 };
+    // Start a little before the first match, at a word boundary.
+    let lead = chars / 5;
+    let mut start = text[..anchor]
+        .char_indices()
+        .rev()
+        .nth(lead)
+        .map_or(0, |(i, _)| i);
+    if start > 0 {
+        start = text[start..]
+            .find(char::is_whitespace)
+            .map_or(anchor, |i| (start + i + 1).min(anchor));
+    }
+    let mut end = byte_budget(start);
+    if end < text.len() {
+        end = text[..end]
+            .rfind(char::is_whitespace)
+            .filter(|&i| i > start)
+            .unwrap_or(end);
+    }
+    (start, end)
+}
+
+/// Escapes `& < > " '` for HTML text and attributes.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `a` and `b` are within `max` edits (insert, delete, substitute, transpose).
+pub fn within_edits(a: &str, b: &str, max: u8) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let max = max as usize;
+    if a.len().abs_diff(b.len()) > max {
+        return false;
+    }
+    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
+        }
+        if cur.iter().min().copied().unwrap_or(0) > max {
+            return false;
+        }
+        prev2 = std::mem::replace(&mut prev, cur);
+    }
+    prev[b.len()] <= max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_stem_prefix_and_typo_matches_and_escapes() {
+        let h = Highlighter::new(vec![
+            Matcher::Stem("traffick".into()),
+            Matcher::Prefix("mulla".into()),
+            Matcher::Fuzzy("montenegro".into(), 2),
+        ]);
+        let marks = Marks {
+            crop_chars: None,
+            ..Marks::default()
+        };
+        let out = h.highlight("<b>Trafficked</b> by Mullally in Montenegro", &marks);
+        assert_eq!(
+            out,
+            "&lt;b&gt;<mark>Trafficked</mark>&lt;/b&gt; by <mark>Mullally</mark> in <mark>Montenegro</mark>"
+        );
+    }
+
+    #[test]
+    fn phrase_and_symbol_matches() {
+        let h = Highlighter::new(vec![
+            Matcher::Phrase(vec!["sale".into(), "of".into(), "children".into()]),
+            Matcher::Symbol("a/hrc/49/51".into()),
+        ]);
+        let marks = Marks {
+            crop_chars: None,
+            ..Marks::default()
+        };
+        assert_eq!(
+            h.highlight("Sale of children (A/HRC/49/51)", &marks),
+            "<mark>Sale of children</mark> (<mark>A/HRC/49/51</mark>)"
+        );
+    }
+
+    #[test]
+    fn crops_around_the_best_window() {
+        let text = format!("{} needle {}", "filler ".repeat(100), "tail ".repeat(100));
+        let h = Highlighter::new(vec![Matcher::Exact("needle".into())]);
+        let out = h.highlight(&text, &Marks::default());
+        assert!(out.starts_with('…') && out.ends_with('…'), "{out}");
+        assert!(out.contains("<mark>needle</mark>"));
+        assert!(out.chars().count() < 260);
+    }
+
+    #[test]
+    fn edit_distance_with_transpositions() {
+        assert!(within_edits("trafiking", "trafficking", 2));
+        assert!(within_edits("mullaly", "mullally", 1));
+        assert!(within_edits("slavrey", "slavery", 1));
+        assert!(!within_edits("slave", "salary", 1));
+    }
+}

@@ -1,0 +1,440 @@
+//! Searching an index: the request every front end builds, the engine that answers it,
+//! and the response they all print.
+
+mod facets;
+pub mod highlight;
+pub mod query;
+pub mod ranking;
+
+use crate::corpus::{Kind, Section};
+use crate::error::{Error, Result};
+use crate::index::{self, BuildInfo};
+use crate::schema::Fields;
+use facets::FacetCounts;
+use highlight::{Highlighter, Marks};
+use ranking::{Filters, Order, Plan, Ranker};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{
+    DocAddress, Index, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
+};
+
+/// Results per page when none is asked for.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Largest page.
+pub const MAX_LIMIT: usize = 1000;
+/// Deepest offset.
+pub const MAX_OFFSET: usize = 100_000;
+
+/// One search, as the CLI flags and the HTTP parameters describe it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchRequest {
+    /// What the user typed.
+    pub query: String,
+    /// Results per page (0: count only).
+    pub limit: usize,
+    /// Results to skip.
+    pub offset: usize,
+    /// Only these kinds (empty: all).
+    pub kinds: Vec<Kind>,
+    /// Only this year.
+    pub year: Option<i64>,
+    /// Add score breakdowns and how the query was understood.
+    pub explain: bool,
+    /// Add counts per kind and year over all matches, before the kind/year filters.
+    pub facets: bool,
+}
+
+impl SearchRequest {
+    /// A request for `query` with default settings.
+    pub fn new(query: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+            kinds: Vec::new(),
+            year: None,
+            explain: false,
+            facets: false,
+        }
+    }
+
+    /// Checks the limits; the query text itself is never invalid.
+    pub fn validate(&self) -> Result<()> {
+        if self.limit > MAX_LIMIT {
+            return Err(Error::InvalidRequest {
+                parameter: "limit".into(),
+                message: format!("{} is more than the maximum of {MAX_LIMIT}", self.limit),
+            });
+        }
+        if self.offset > MAX_OFFSET {
+            return Err(Error::InvalidRequest {
+                parameter: "offset".into(),
+                message: format!("{} is more than the maximum of {MAX_OFFSET}", self.offset),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hit {
+    /// 1-based rank in the whole result list.
+    pub rank: usize,
+    /// Ranking score (higher is better).
+    pub score: f32,
+    /// The section as stored.
+    #[serde(flatten)]
+    pub section: Section,
+    /// The best part of the body, HTML-escaped, matches in `<mark>`.
+    pub snippet: String,
+    /// Score breakdown (with `explain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<serde_json::Value>,
+}
+
+/// Counts of matches per value.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Facets {
+    /// Matches per kind.
+    pub kind: BTreeMap<String, u64>,
+    /// Matches per year.
+    pub year: BTreeMap<String, u64>,
+}
+
+/// How the query was understood (with `explain`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct QueryExplanation {
+    /// The groups of the query, as parsed.
+    pub terms: Vec<String>,
+    /// Notes: optional words, ignored parts, intents.
+    pub notes: Vec<String>,
+    /// Whether the results are ordered by relevance or by year.
+    pub order: String,
+    /// Whether some results match only some of the words.
+    pub partial_matches: bool,
+}
+
+/// The answer to a [`SearchRequest`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchResponse {
+    /// The query text.
+    pub query: String,
+    /// Number of matching sections.
+    pub total_hits: usize,
+    /// Time spent searching, in milliseconds.
+    pub took_ms: f64,
+    /// Results skipped.
+    pub offset: usize,
+    /// Page size.
+    pub limit: usize,
+    /// The page of results.
+    pub hits: Vec<Hit>,
+    /// Counts per kind and year (with `facets`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+    /// How the query was understood (with `explain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<QueryExplanation>,
+}
+
+/// Statistics about the open index.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Sections per kind.
+    pub sections: BTreeMap<String, usize>,
+    /// All sections.
+    pub total: usize,
+    /// Index size on disk, in bytes.
+    pub index_bytes: u64,
+    /// Build facts.
+    pub build: BuildInfo,
+    /// Generation in use.
+    pub generation: String,
+}
+
+/// An open index, ready to answer searches; cheap to share between threads.
+pub struct Engine {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    ranker: Ranker,
+    info: BuildInfo,
+    generation: String,
+    size_bytes: u64,
+    root: PathBuf,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("root", &self.root)
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Opens the current generation of the index at `root`.
+    pub fn open(root: &Path) -> Result<Engine> {
+        let opened = index::open(root)?;
+        let reader = opened
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| Error::IndexUnusable {
+                path: root.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        Ok(Engine {
+            ranker: Ranker::new(opened.fields),
+            index: opened.index,
+            reader,
+            fields: opened.fields,
+            info: opened.info,
+            generation: opened.generation,
+            size_bytes: opened.size_bytes,
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// Verifies every file's checksum (slow on big indexes; done by servers at load).
+    pub fn verify(&self) -> Result<()> {
+        let damaged = self
+            .index
+            .validate_checksum()
+            .map_err(|e| Error::IndexUnusable {
+                path: self.root.clone(),
+                message: e.to_string(),
+            })?;
+        if damaged.is_empty() {
+            return Ok(());
+        }
+        let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+        names.sort();
+        Err(Error::IndexUnusable {
+            path: self.root.clone(),
+            message: format!("damaged files: {}", names.join(", ")),
+        })
+    }
+
+    /// The generation this engine reads.
+    pub fn generation(&self) -> &str {
+        &self.generation
+    }
+
+    /// Build facts of the open index.
+    pub fn info(&self) -> &BuildInfo {
+        &self.info
+    }
+
+    /// Counts and sizes.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            sections: self.info.sections.clone(),
+            total: self.info.total,
+            index_bytes: self.size_bytes,
+            build: self.info.clone(),
+            generation: self.generation.clone(),
+        }
+    }
+
+    /// Runs a search.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        request.validate()?;
+        let started = Instant::now();
+        let parsed = query::parse(&request.query);
+        let filters = Filters {
+            kinds: request.kinds.clone(),
+            years: request.year.into_iter().collect(),
+        };
+        let searcher = self.reader.searcher();
+        let plan = self.ranker.plan(&parsed, &filters, &searcher);
+        let want = request.offset + request.limit;
+        let (mut ranked, mut total) = self.collect(&searcher, &*plan.conjunctive, &plan, want)?;
+        let conjunctive_count = total;
+        let mut partial = false;
+        if let Some(disjunctive) = &plan.disjunctive {
+            if total < want || total == 0 {
+                let (more, all) = self.collect(&searcher, &**disjunctive, &plan, want + total)?;
+                let seen: HashSet<DocAddress> = ranked.iter().map(|(_, a, _)| *a).collect();
+                let extra: Vec<_> = more
+                    .into_iter()
+                    .filter(|(_, a, _)| !seen.contains(a))
+                    .map(|(s, a, _)| (s, a, true))
+                    .collect();
+                partial = all > conjunctive_count;
+                ranked.extend(extra);
+                total = all;
+            }
+        }
+        let highlighter = Highlighter::new(plan.matchers.clone());
+        let mut hits = Vec::new();
+        for (i, (score, address, from_partial)) in ranked
+            .into_iter()
+            .enumerate()
+            .skip(request.offset)
+            .take(request.limit)
+        {
+            let section = self.section_at(&searcher, address)?;
+            let snippet = highlighter.highlight(&section.body, &Marks::default());
+            let explanation = if request.explain {
+                let q = if from_partial {
+                    plan.disjunctive.as_deref().unwrap_or(&*plan.conjunctive)
+                } else {
+                    &*plan.conjunctive
+                };
+                q.explain(&searcher, address)
+                    .ok()
+                    .and_then(|e| serde_json::to_value(&e).ok())
+            } else {
+                None
+            };
+            hits.push(Hit {
+                rank: i + 1,
+                score,
+                section,
+                snippet,
+                explanation,
+            });
+        }
+        let facets = if request.facets {
+            Some(searcher.search(&*plan.unfiltered, &FacetCounts)?)
+        } else {
+            None
+        };
+        let explain = request.explain.then(|| QueryExplanation {
+            terms: parsed
+                .groups
+                .iter()
+                .map(|g| {
+                    let alts: Vec<String> = g
+                        .clauses
+                        .iter()
+                        .map(|c| {
+                            let mut s = if c.phrase {
+                                format!("\"{}\"", c.text)
+                            } else {
+                                c.text.clone()
+                            };
+                            if let Some(scope) = c.scope {
+                                s = format!("{scope:?}:{s}").to_lowercase();
+                            }
+                            if c.prefix {
+                                s.push('*');
+                            }
+                            s
+                        })
+                        .collect();
+                    format!("{}{}", if g.negated { "-" } else { "" }, alts.join(" OR "))
+                })
+                .collect(),
+            notes: plan
+                .notes
+                .iter()
+                .cloned()
+                .chain(parsed.ignored.iter().map(|i| format!("ignored {i}")))
+                .collect(),
+            order: match plan.order {
+                Order::Relevance => "relevance".into(),
+                Order::Newest => "newest first".into(),
+            },
+            partial_matches: partial,
+        });
+        Ok(SearchResponse {
+            query: request.query.clone(),
+            total_hits: total,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            offset: request.offset,
+            limit: request.limit,
+            hits,
+            facets,
+            explain,
+        })
+    }
+
+    /// The top `want` documents for `query` with tweaked scores, and the match count.
+    #[allow(clippy::type_complexity)]
+    fn collect(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        plan: &Plan,
+        want: usize,
+    ) -> Result<(Vec<(f32, DocAddress, bool)>, usize)> {
+        if want == 0 {
+            return Ok((Vec::new(), searcher.search(query, &Count)?));
+        }
+        let weights = plan.kind_weights;
+        let order = plan.order;
+        let top = TopDocs::with_limit(want).tweak_score(move |segment: &SegmentReader| {
+            let fast = segment.fast_fields();
+            let kind = fast
+                .u64("kind_code")
+                .ok()
+                .map(|c| c.first_or_default_col(3));
+            let ord = fast.u64("ord").ok().map(|c| c.first_or_default_col(0));
+            let year = fast.i64("year").ok();
+            move |doc, score: f32| {
+                let k = kind.as_ref().map_or(3, |c| c.get_val(doc)).min(3) as usize;
+                let o = ord.as_ref().map_or(0, |c| c.get_val(doc));
+                let tweaked = f64::from(score * weights[k]);
+                let by_year = match order {
+                    Order::Relevance => 0.0,
+                    Order::Newest => {
+                        year.as_ref().and_then(|c| c.first(doc)).unwrap_or(0) as f64 * 1e4
+                    }
+                };
+                by_year + tweaked - o as f64 * 1e-9
+            }
+        });
+        let (docs, count) = searcher.search(query, &(top, Count))?;
+        let docs = docs
+            .into_iter()
+            .map(|(key, address)| (score_of(key, order) as f32, address, false))
+            .collect();
+        Ok((docs, count))
+    }
+
+    fn section_at(&self, searcher: &Searcher, address: DocAddress) -> Result<Section> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let json = doc
+            .get_first(self.fields.doc)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| Error::IndexUnusable {
+                path: self.root.clone(),
+                message: "a document has no stored section".into(),
+            })?;
+        serde_json::from_str(json).map_err(|e| Error::IndexUnusable {
+            path: self.root.clone(),
+            message: format!("a stored section is damaged: {e}"),
+        })
+    }
+
+    /// The whole section with this id.
+    pub fn get(&self, id: &str) -> Result<Section> {
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.fields.id, id);
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((_, address)) => self.section_at(&searcher, *address),
+            None => Err(Error::NotFound(id.to_string())),
+        }
+    }
+}
+
+/// Recovers the displayed score from the sort key.
+fn score_of(key: f64, order: Order) -> f64 {
+    match order {
+        Order::Relevance => key,
+        Order::Newest => key.rem_euclid(1e4),
+    }
+}

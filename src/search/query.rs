@@ -1,0 +1,369 @@
+//! The search-box query language, parsed leniently: no input is ever an error.
+//!
+//! Words, `"phrases"`, `-excluded`, `OR`, `field:term` and `field:"phrase"`. Unbalanced
+//! quotes close at the end, unknown fields are plain words, stray operators are ignored.
+
+use crate::corpus::Kind;
+
+/// Fields a term can be scoped to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Section title.
+    Title,
+    /// Body text.
+    Body,
+    /// Role or mandate.
+    Role,
+    /// Person.
+    Person,
+    /// Organization.
+    Org,
+    /// Acronyms.
+    Acronym,
+    /// Document symbols.
+    Symbol,
+    /// Headings above the section.
+    Path,
+}
+
+impl Scope {
+    fn parse(name: &str) -> Option<Scope> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "title" => Scope::Title,
+            "body" | "text" => Scope::Body,
+            "role" | "mandate" => Scope::Role,
+            "person" | "name" | "author" => Scope::Person,
+            "org" | "organization" | "organisation" => Scope::Org,
+            "acronym" | "acronyms" => Scope::Acronym,
+            "symbol" | "symbols" | "sym" => Scope::Symbol,
+            "path" | "section" => Scope::Path,
+            _ => return None,
+        })
+    }
+}
+
+/// One searchable unit: a word or a phrase, maybe scoped to a field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clause {
+    /// The text as typed (quotes removed).
+    pub text: String,
+    /// Written between quotes.
+    pub phrase: bool,
+    /// Restricted to one field.
+    pub scope: Option<Scope>,
+    /// The last word, still being typed: also matched as a prefix.
+    pub prefix: bool,
+}
+
+/// Clauses joined by `OR`; a document must match one of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The alternatives.
+    pub clauses: Vec<Clause>,
+    /// Written with a leading `-` or `NOT`: documents matching it are excluded.
+    pub negated: bool,
+}
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParsedQuery {
+    /// Groups a document should all match.
+    pub groups: Vec<Group>,
+    /// `kind:` filters found in the query.
+    pub kinds: Vec<Kind>,
+    /// `year:` filters found in the query.
+    pub years: Vec<i64>,
+    /// Parts of the query that were ignored, with why (shown by `--explain`).
+    pub ignored: Vec<String>,
+}
+
+/// Longest query text considered, in characters; the rest is ignored.
+pub const MAX_QUERY_CHARS: usize = 1024;
+/// Most groups considered; further words are ignored.
+pub const MAX_GROUPS: usize = 32;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Word {
+        text: String,
+        negated: bool,
+    },
+    Quoted {
+        text: String,
+        negated: bool,
+        scope: Option<String>,
+    },
+    Or,
+    Not,
+}
+
+/// Parses what a user typed into a search box.
+pub fn parse(input: &str) -> ParsedQuery {
+    let mut parsed = ParsedQuery::default();
+    let clean: String = input
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut text: String = clean.chars().take(MAX_QUERY_CHARS).collect();
+    if clean.chars().count() > MAX_QUERY_CHARS {
+        parsed
+            .ignored
+            .push(format!("text after {MAX_QUERY_CHARS} characters"));
+        text = text
+            .trim_end_matches(|c: char| !c.is_whitespace())
+            .to_string();
+    }
+    let still_typing = !text.is_empty() && !text.ends_with(char::is_whitespace);
+    let tokens = tokenize(&text);
+    let mut pending_or = false;
+    let mut pending_not = false;
+    let last_index = tokens.len().saturating_sub(1);
+    for (i, token) in tokens.into_iter().enumerate() {
+        let (clause, negated) = match token {
+            Token::Or => {
+                pending_or = !parsed.groups.is_empty();
+                continue;
+            }
+            Token::Not => {
+                pending_not = true;
+                continue;
+            }
+            Token::Word { text, negated } => match word_clause(&text, &mut parsed) {
+                Some(mut c) => {
+                    c.prefix = still_typing && i == last_index && !negated && !pending_not;
+                    (c, negated)
+                }
+                None => continue,
+            },
+            Token::Quoted {
+                text,
+                negated,
+                scope,
+            } => {
+                let scope = scope.as_deref().and_then(Scope::parse);
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let clause = Clause {
+                    text: text.trim().to_string(),
+                    phrase: true,
+                    scope,
+                    prefix: false,
+                };
+                (clause, negated)
+            }
+        };
+        let negated = negated || std::mem::take(&mut pending_not);
+        let joins_previous = std::mem::take(&mut pending_or)
+            && !negated
+            && parsed.groups.last().is_some_and(|g| !g.negated);
+        if joins_previous {
+            parsed
+                .groups
+                .last_mut()
+                .expect("checked")
+                .clauses
+                .push(clause);
+        } else if parsed.groups.len() < MAX_GROUPS {
+            parsed.groups.push(Group {
+                clauses: vec![clause],
+                negated,
+            });
+        } else {
+            parsed
+                .ignored
+                .push(format!("`{}`: more than {MAX_GROUPS} terms", clause.text));
+        }
+    }
+    parsed
+}
+
+/// Builds the clause for one bare word, or records a filter; `None` when nothing is searchable.
+fn word_clause(word: &str, parsed: &mut ParsedQuery) -> Option<Clause> {
+    if let Some((name, value)) = word.split_once(':') {
+        let value = value.trim_matches(|c: char| c == '(' || c == ')');
+        match name.to_ascii_lowercase().as_str() {
+            "kind" | "type" => {
+                match value.parse::<Kind>() {
+                    Ok(k) => parsed.kinds.push(k),
+                    Err(e) => parsed.ignored.push(e),
+                }
+                return None;
+            }
+            "year" => {
+                match value.parse::<i64>() {
+                    Ok(y) => parsed.years.push(y),
+                    Err(_) => parsed
+                        .ignored
+                        .push(format!("year `{value}` is not a number")),
+                }
+                return None;
+            }
+            _ => {}
+        }
+        if let Some(scope) = Scope::parse(name) {
+            let value = value.trim();
+            if value.is_empty() {
+                parsed
+                    .ignored
+                    .push(format!("`{word}`: nothing after the field name"));
+                return None;
+            }
+            return Some(Clause {
+                text: value.to_string(),
+                phrase: false,
+                scope: Some(scope),
+                prefix: false,
+            });
+        }
+    }
+    let text = word.trim_matches(|c: char| {
+        matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | ',' | ';' | '?' | '!')
+    });
+    let text = text.trim_end_matches(':');
+    if !text.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    Some(Clause {
+        text: text.to_string(),
+        phrase: false,
+        scope: None,
+        prefix: false,
+    })
+}
+
+fn tokenize(text: &str) -> Vec<Token> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let negated = (c == '-' || c == '!')
+            && chars
+                .get(i + 1)
+                .is_some_and(|n| !n.is_whitespace() && *n != '-');
+        if negated {
+            i += 1;
+        }
+        if chars.get(i) == Some(&'"') {
+            let (quoted, next) = read_quoted(&chars, i + 1);
+            out.push(Token::Quoted {
+                text: quoted,
+                negated,
+                scope: None,
+            });
+            i = next;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && !chars[i].is_whitespace() && chars[i] != '"' {
+            i += 1;
+        }
+        let word: String = chars[start..i].iter().collect();
+        // field:"phrase"
+        if chars.get(i) == Some(&'"') && word.ends_with(':') && word.len() > 1 {
+            let (quoted, next) = read_quoted(&chars, i + 1);
+            out.push(Token::Quoted {
+                text: quoted,
+                negated,
+                scope: Some(word.trim_end_matches(':').to_string()),
+            });
+            i = next;
+            continue;
+        }
+        match word.as_str() {
+            "OR" | "||" | "|" if !negated => out.push(Token::Or),
+            "AND" | "&&" | "&" | "+" if !negated => {}
+            "NOT" if !negated => out.push(Token::Not),
+            _ => {
+                let word = word.trim_start_matches('+').to_string();
+                if !word.is_empty() {
+                    out.push(Token::Word {
+                        text: word,
+                        negated,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reads up to the closing quote (or the end, for an unbalanced quote).
+fn read_quoted(chars: &[char], start: usize) -> (String, usize) {
+    let mut i = start;
+    while i < chars.len() && chars[i] != '"' {
+        i += 1;
+    }
+    (chars[start..i].iter().collect(), i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(q: &ParsedQuery) -> Vec<Vec<String>> {
+        q.groups
+            .iter()
+            .map(|g| g.clauses.iter().map(|c| c.text.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn words_phrases_exclusions_and_or() {
+        let q = parse("\"sale of children\" -terrorism slavery OR servitude");
+        assert_eq!(
+            words(&q),
+            vec![
+                vec!["sale of children"],
+                vec!["terrorism"],
+                vec!["slavery", "servitude"]
+            ]
+        );
+        assert!(q.groups[0].clauses[0].phrase);
+        assert!(q.groups[1].negated);
+        assert!(q.groups[2].clauses[1].prefix, "last word is being typed");
+    }
+
+    #[test]
+    fn trailing_space_ends_the_prefix() {
+        assert!(!parse("mulla ").groups[0].clauses[0].prefix);
+        assert!(parse("mulla").groups[0].clauses[0].prefix);
+    }
+
+    #[test]
+    fn fields_filters_and_unknown_fields() {
+        let q = parse("role:rapporteur symbol:\"A/75/166\" kind:report year:2021 http://x");
+        assert_eq!(q.groups[0].clauses[0].scope, Some(Scope::Role));
+        assert_eq!(q.groups[1].clauses[0].scope, Some(Scope::Symbol));
+        assert_eq!(q.groups[1].clauses[0].text, "A/75/166");
+        assert_eq!(q.kinds, vec![Kind::Report]);
+        assert_eq!(q.years, vec![2021]);
+        assert_eq!(q.groups[2].clauses[0].scope, None);
+    }
+
+    #[test]
+    fn hostile_input_is_lenient() {
+        for input in [
+            "\"unbalanced",
+            "OR OR -",
+            ":",
+            "::x",
+            "\u{0}\u{7}",
+            "🦀🦀",
+            "-\"",
+            "kind:",
+            "a:",
+        ] {
+            let _ = parse(input);
+        }
+        let long = "word ".repeat(5000);
+        let q = parse(&long);
+        assert_eq!(q.groups.len(), MAX_GROUPS);
+        assert!(!q.ignored.is_empty());
+    }
+}

@@ -1,0 +1,630 @@
+//! Ranking: turns a parsed query into tantivy queries, field boosts and kind priors.
+//!
+//! This is the one place that decides what counts more: titles, names, acronyms, roles
+//! and symbols over body text; exact words over stems over prefixes over typos; whole
+//! symbols over their addenda; documents with every word over partial matches.
+
+use super::highlight::Matcher;
+use super::query::{Clause, Group, ParsedQuery, Scope};
+use crate::corpus::symbol::looks_like_symbol;
+use crate::corpus::Kind;
+use crate::schema::{
+    self, en_analyzer, name_analyzer, normalize_symbol, tokens, Fields, EXACT_MARK,
+};
+use std::collections::HashMap;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
+    Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Searcher, Term};
+
+/// Score multiplier of a word found by typo tolerance, per edit.
+const TYPO_BOOST: [f32; 3] = [1.0, 0.4, 0.25];
+/// Score multiplier of a word that completes the prefix being typed.
+const PREFIX_BOOST: f32 = 0.6;
+/// Most index words a typo or prefix expands to.
+const MAX_EXPANSIONS: usize = 12;
+/// Most dictionary entries scanned for one prefix.
+const MAX_PREFIX_SCAN: usize = 5000;
+/// Extra weight of the acronyms field when the word is written in capitals.
+const CAPITALS_ACRONYM_BOOST: f32 = 4.0;
+/// Score of a name or acronym match before its field boost (about a strong BM25 match).
+const NAME_MATCH_SCORE: f32 = 3.0;
+/// Share of the non-best fields added to the best field's score for one word.
+const TIE_BREAKER: f32 = 0.25;
+
+/// Words that carry no meaning on their own: optional in a query, never required.
+pub const STOPWORDS: [&str; 48] = [
+    "a", "an", "the", "of", "in", "on", "for", "to", "and", "or", "by", "with", "at", "from", "is",
+    "are", "was", "were", "be", "been", "what", "who", "whom", "which", "how", "does", "do", "did",
+    "about", "as", "it", "its", "this", "that", "these", "those", "into", "s", "there", "their",
+    "any", "all", "me", "i", "my", "we", "our", "where",
+];
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// By relevance.
+    Relevance,
+    /// Newest year first, then relevance.
+    Newest,
+}
+
+/// Everything the engine needs to run one search.
+pub struct Plan {
+    /// Documents matching every required word (and the filters).
+    pub conjunctive: Box<dyn Query>,
+    /// Documents matching any word, for when too few match all; `None` when it would be the same.
+    pub disjunctive: Option<Box<dyn Query>>,
+    /// The disjunctive query without the request's kind/year filters (facet counts).
+    pub unfiltered: Box<dyn Query>,
+    /// Score multiplier per kind code.
+    pub kind_weights: [f32; 4],
+    /// Result order.
+    pub order: Order,
+    /// What to highlight.
+    pub matchers: Vec<Matcher>,
+    /// Human-readable notes on how the query was understood.
+    pub notes: Vec<String>,
+}
+
+/// Filters applied to every query.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Any of these kinds (empty: all).
+    pub kinds: Vec<Kind>,
+    /// Any of these years (empty: all).
+    pub years: Vec<i64>,
+}
+
+/// Builds queries for one field set.
+pub struct Ranker {
+    fields: Fields,
+    en: TextAnalyzer,
+    name: TextAnalyzer,
+}
+
+/// The query for one group, plus what it highlights.
+struct Built {
+    query: Box<dyn Query>,
+    matchers: Vec<Matcher>,
+    symbolic: bool,
+}
+
+impl Ranker {
+    /// A ranker over the given fields.
+    pub fn new(fields: Fields) -> Ranker {
+        Ranker {
+            fields,
+            en: en_analyzer(),
+            name: name_analyzer(),
+        }
+    }
+
+    /// Plans a search for a parsed query and the request's filters; `searcher` supplies
+    /// the index words that prefixes and typos expand to.
+    pub fn plan(&self, parsed: &ParsedQuery, filters: &Filters, searcher: &Searcher) -> Plan {
+        let mut notes = Vec::new();
+        let mut required: Vec<Box<dyn Query>> = Vec::new();
+        let mut optional: Vec<Box<dyn Query>> = Vec::new();
+        let mut excluded: Vec<Box<dyn Query>> = Vec::new();
+        let mut matchers = Vec::new();
+        let mut symbolic = false;
+        for group in &parsed.groups {
+            let Some(built) = self.group(group, searcher) else {
+                notes.push(format!(
+                    "ignored `{}`: nothing searchable",
+                    group_text(group)
+                ));
+                continue;
+            };
+            if group.negated {
+                excluded.push(built.query);
+                continue;
+            }
+            symbolic |= built.symbolic;
+            matchers.extend(built.matchers);
+            if is_optional(group) {
+                notes.push(format!("`{}` is optional (common word)", group_text(group)));
+                optional.push(built.query);
+            } else {
+                required.push(built.query);
+            }
+        }
+        if required.is_empty() {
+            required = std::mem::take(&mut optional);
+        }
+        let mut all_filters = Filters {
+            kinds: filters.kinds.clone(),
+            years: filters.years.clone(),
+        };
+        all_filters.kinds.extend(parsed.kinds.iter().copied());
+        all_filters.years.extend(parsed.years.iter().copied());
+        let filter_clauses = self.filter_clauses(&all_filters);
+        let query_filters = self.filter_clauses(&Filters {
+            kinds: parsed.kinds.clone(),
+            years: parsed.years.clone(),
+        });
+        let positive_count = required.len() + optional.len();
+        let any_positive = || -> Box<dyn Query> {
+            if positive_count == 0 {
+                return Box::new(AllQuery);
+            }
+            let should = required
+                .iter()
+                .chain(optional.iter())
+                .map(|q| (Occur::Should, q.box_clone()))
+                .collect();
+            Box::new(BooleanQuery::new(should))
+        };
+        let assemble = |core: Vec<(Occur, Box<dyn Query>)>, filters: &[Box<dyn Query>]| {
+            let mut clauses = core;
+            for f in filters {
+                clauses.push((Occur::Must, f.box_clone()));
+            }
+            for e in &excluded {
+                clauses.push((Occur::MustNot, e.box_clone()));
+            }
+            if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                clauses.push((Occur::Must, Box::new(AllQuery)));
+            }
+            Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>
+        };
+        let mut core: Vec<(Occur, Box<dyn Query>)> = required
+            .iter()
+            .map(|q| (Occur::Must, q.box_clone()))
+            .collect();
+        core.extend(optional.iter().map(|q| (Occur::Should, q.box_clone())));
+        let conjunctive = assemble(core, &filter_clauses);
+        let disjunctive = (required.len() > 1)
+            .then(|| assemble(vec![(Occur::Must, any_positive())], &filter_clauses));
+        let unfiltered = assemble(vec![(Occur::Must, any_positive())], &query_filters);
+        let mut kind_weights = [1.0, 1.0, 1.0, 0.6];
+        if symbolic {
+            kind_weights[schema::kind_code(Kind::Report) as usize] = 1.6;
+            notes.push("looks like a document symbol: reports first".into());
+        }
+        Plan {
+            conjunctive,
+            disjunctive,
+            unfiltered,
+            kind_weights,
+            order: Order::Relevance,
+            matchers,
+            notes,
+        }
+    }
+
+    fn filter_clauses(&self, filters: &Filters) -> Vec<Box<dyn Query>> {
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        if !filters.kinds.is_empty() {
+            let any: Vec<(Occur, Box<dyn Query>)> = filters
+                .kinds
+                .iter()
+                .map(|k| {
+                    let term = Term::from_field_text(self.fields.kind, k.as_str());
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            out.push(Box::new(BoostQuery::new(
+                Box::new(BooleanQuery::new(any)),
+                0.0,
+            )));
+        }
+        if !filters.years.is_empty() {
+            let any: Vec<(Occur, Box<dyn Query>)> = filters
+                .years
+                .iter()
+                .map(|y| {
+                    let term = Term::from_field_i64(self.fields.year, *y);
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            out.push(Box::new(BoostQuery::new(
+                Box::new(BooleanQuery::new(any)),
+                0.0,
+            )));
+        }
+        out
+    }
+
+    fn group(&self, group: &Group, searcher: &Searcher) -> Option<Built> {
+        let mut built: Vec<Built> = group
+            .clauses
+            .iter()
+            .filter_map(|c| self.clause(c, group.negated, searcher))
+            .collect();
+        match built.len() {
+            0 => None,
+            1 => built.pop(),
+            _ => {
+                let symbolic = built.iter().any(|b| b.symbolic);
+                let matchers = built.iter().flat_map(|b| b.matchers.clone()).collect();
+                let should = built
+                    .into_iter()
+                    .map(|b| (Occur::Should, b.query))
+                    .collect();
+                Some(Built {
+                    query: Box::new(BooleanQuery::new(should)),
+                    matchers,
+                    symbolic,
+                })
+            }
+        }
+    }
+
+    fn clause(&self, clause: &Clause, negated: bool, searcher: &Searcher) -> Option<Built> {
+        let text = clause.text.as_str();
+        let symbol_like = looks_like_symbol(text.trim_matches(|c: char| c == '(' || c == ')'));
+        match clause.scope {
+            Some(Scope::Symbol) => return Some(self.symbol(text, clause.prefix)),
+            None if symbol_like && !clause.phrase => return Some(self.symbol(text, clause.prefix)),
+            _ => {}
+        }
+        let en = tokens(&mut self.en.clone(), text);
+        let names = tokens(&mut self.name.clone(), text);
+        if en.is_empty() || names.is_empty() {
+            return None;
+        }
+        if en.len() > 1 {
+            return Some(self.phrase(&en, &names, clause.scope));
+        }
+        let expand_ok = !negated && !clause.phrase;
+        let expansions = if expand_ok {
+            self.expansions(&names[0], clause.scope, clause.prefix, searcher)
+        } else {
+            Vec::new()
+        };
+        Some(self.word(text, &en[0], &names[0], clause.scope, &expansions))
+    }
+
+    /// Index words that the typed word may mean: completions of a prefix being typed,
+    /// and words within the typo distance; each with its score multiplier.
+    fn expansions(
+        &self,
+        word: &str,
+        scope: Option<Scope>,
+        prefix: bool,
+        searcher: &Searcher,
+    ) -> Vec<Expansion> {
+        let f = &self.fields;
+        let field = match scope {
+            None => f.words,
+            Some(Scope::Person) => f.person,
+            Some(Scope::Acronym) => f.acronyms,
+            Some(_) => return Vec::new(),
+        };
+        let mut out: Vec<Expansion> = Vec::new();
+        let distance = if scope.is_none() {
+            typo_distance(word)
+        } else {
+            0
+        };
+        if distance > 0 {
+            let q = FuzzyTermQuery::new(Term::from_field_text(field, word), distance, true);
+            let mut found = dictionary_matches(searcher, field, &q, usize::MAX);
+            found.retain(|(w, _)| w != word);
+            let mut scored: Vec<(u8, u64, String)> = found
+                .into_iter()
+                .map(|(w, df)| {
+                    let d = if within_edits_quick(&w, word, 1) {
+                        1
+                    } else {
+                        2
+                    };
+                    (d, df, w)
+                })
+                .collect();
+            scored.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+            for (d, _, w) in scored.into_iter().take(MAX_EXPANSIONS) {
+                out.push(Expansion {
+                    word: w,
+                    boost: TYPO_BOOST[d as usize],
+                    typo: true,
+                });
+            }
+        }
+        if prefix && word.chars().count() >= 2 {
+            let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, word), 0, false);
+            let mut found = dictionary_matches(searcher, field, &q, MAX_PREFIX_SCAN);
+            found.retain(|(w, _)| w != word && !out.iter().any(|e| &e.word == w));
+            found.sort_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then(a.0.len().cmp(&b.0.len()))
+                    .then(a.0.cmp(&b.0))
+            });
+            for (w, _) in found.into_iter().take(MAX_EXPANSIONS) {
+                out.push(Expansion {
+                    word: w,
+                    boost: PREFIX_BOOST,
+                    typo: false,
+                });
+            }
+        }
+        out
+    }
+
+    fn term(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+        let q = TermQuery::new(
+            Term::from_field_text(field, text),
+            IndexRecordOption::WithFreqs,
+        );
+        Box::new(BoostQuery::new(Box::new(q), boost))
+    }
+
+    fn word(
+        &self,
+        typed: &str,
+        stem: &str,
+        word: &str,
+        scope: Option<Scope>,
+        expansions: &[Expansion],
+    ) -> Built {
+        let f = &self.fields;
+        let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
+        let mut matchers = vec![
+            Matcher::Stem(stem.to_string()),
+            Matcher::Exact(word.to_string()),
+        ];
+        let capitals = is_written_in_capitals(typed);
+        let common = STOPWORDS.contains(&word);
+        self.word_terms(&mut disjuncts, stem, word, scope, 1.0, capitals, common);
+        let mut en = self.en.clone();
+        for e in expansions {
+            let e_stem = tokens(&mut en, &e.word)
+                .pop()
+                .unwrap_or_else(|| e.word.clone());
+            if e_stem == stem {
+                continue;
+            }
+            self.word_terms(
+                &mut disjuncts,
+                &e_stem,
+                &e.word,
+                scope,
+                e.boost,
+                false,
+                false,
+            );
+            matchers.push(Matcher::Exact(e.word.clone()));
+        }
+        if scope.is_none() && word.chars().any(|c| c.is_ascii_digit()) {
+            disjuncts.push(Self::term(f.symbol, &format!("{EXACT_MARK}{word}"), 3.0));
+            if let Ok(year) = word.parse::<i64>() {
+                if (1800..2100).contains(&year) {
+                    let q = TermQuery::new(
+                        Term::from_field_i64(f.year, year),
+                        IndexRecordOption::Basic,
+                    );
+                    disjuncts.push(Box::new(BoostQuery::new(Box::new(q), 1.5)));
+                }
+            }
+        }
+        Built {
+            query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                disjuncts,
+                TIE_BREAKER,
+            )),
+            matchers,
+            symbolic: false,
+        }
+    }
+
+    /// Term queries for one word (its stem in text fields, the word in name fields).
+    #[allow(clippy::too_many_arguments)]
+    fn word_terms(
+        &self,
+        out: &mut Vec<Box<dyn Query>>,
+        stem: &str,
+        word: &str,
+        scope: Option<Scope>,
+        weight: f32,
+        capitals: bool,
+        common: bool,
+    ) {
+        let f = &self.fields;
+        for (field, boost) in schema::text_fields(f) {
+            if scope.is_none() || scope_field(f, scope) == Some(field) {
+                out.push(Self::term(field, stem, boost * weight));
+            }
+        }
+        for (field, boost) in schema::name_fields(f) {
+            let in_scope = scope.is_none() || scope_field(f, scope) == Some(field);
+            let acronym = field == f.acronyms;
+            if !in_scope || (acronym && common && !capitals) {
+                continue;
+            }
+            let boost = if acronym && capitals {
+                boost * CAPITALS_ACRONYM_BOOST
+            } else {
+                boost
+            };
+            out.push(Self::name_term(field, word, boost * weight));
+        }
+    }
+
+    /// A match on a name or acronym is a yes/no signal: constant score, no length norm
+    /// (these fields are short and mostly empty, which skews BM25).
+    fn name_term(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+        let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic);
+        Box::new(ConstScoreQuery::new(Box::new(q), NAME_MATCH_SCORE * boost))
+    }
+
+    fn phrase(&self, stems: &[String], words: &[String], scope: Option<Scope>) -> Built {
+        let f = &self.fields;
+        let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
+        for (field, boost) in schema::text_fields(f) {
+            if scope.is_none() || scope_field(f, scope) == Some(field) {
+                let terms = stems
+                    .iter()
+                    .map(|s| Term::from_field_text(field, s))
+                    .collect();
+                disjuncts.push(Box::new(BoostQuery::new(
+                    Box::new(PhraseQuery::new(terms)),
+                    boost,
+                )));
+            }
+        }
+        for (field, boost) in schema::name_fields(f) {
+            if scope.is_none() || scope_field(f, scope) == Some(field) {
+                let terms = words
+                    .iter()
+                    .map(|s| Term::from_field_text(field, s))
+                    .collect();
+                disjuncts.push(Box::new(BoostQuery::new(
+                    Box::new(PhraseQuery::new(terms)),
+                    boost,
+                )));
+            }
+        }
+        Built {
+            query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                disjuncts,
+                TIE_BREAKER,
+            )),
+            matchers: vec![Matcher::Phrase(stems.to_vec())],
+            symbolic: false,
+        }
+    }
+
+    fn symbol(&self, text: &str, prefix: bool) -> Built {
+        let f = &self.fields;
+        let norm = normalize_symbol(text);
+        let mut should: Vec<(Occur, Box<dyn Query>)> = vec![
+            (
+                Occur::Should,
+                Self::term(f.symbol, &format!("{EXACT_MARK}{norm}"), 3.0),
+            ),
+            (Occur::Should, Self::term(f.symbol, &norm, 2.0)),
+        ];
+        if prefix && norm.len() >= 2 {
+            let q = FuzzyTermQuery::new_prefix(Term::from_field_text(f.symbol, &norm), 0, false);
+            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.5))));
+        }
+        Built {
+            query: Box::new(BooleanQuery::new(should)),
+            matchers: vec![Matcher::Symbol(norm)],
+            symbolic: true,
+        }
+    }
+}
+
+/// An index word standing in for a typed word.
+struct Expansion {
+    word: String,
+    boost: f32,
+    #[allow(dead_code)]
+    typo: bool,
+}
+
+/// Words of `field`'s dictionary accepted by the query's automaton, with their document frequency.
+fn dictionary_matches(
+    searcher: &Searcher,
+    field: Field,
+    query: &FuzzyTermQuery,
+    max_scan: usize,
+) -> Vec<(String, u64)> {
+    let mut found: HashMap<String, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let (Ok(inverted), Ok(automaton)) = (segment.inverted_index(field), query.automaton())
+        else {
+            continue;
+        };
+        let Ok(mut stream) = inverted.terms().search(automaton).into_stream() else {
+            continue;
+        };
+        let mut scanned = 0;
+        while stream.advance() && scanned < max_scan {
+            scanned += 1;
+            if let Ok(word) = std::str::from_utf8(stream.key()) {
+                *found.entry(word.to_string()).or_default() += u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+fn within_edits_quick(a: &str, b: &str, max: u8) -> bool {
+    super::highlight::within_edits(a, b, max)
+}
+
+/// Typo tolerance by word length: none under 5 letters, one edit from 5, two from 9.
+pub fn typo_distance(word: &str) -> u8 {
+    let n = word.chars().count();
+    if word.chars().any(|c| c.is_ascii_digit()) {
+        0
+    } else if n >= 9 {
+        2
+    } else if n >= 5 {
+        1
+    } else {
+        0
+    }
+}
+
+/// `WHO`, `IOM`, `CoE`: two or more capitals and no lowercase-only spelling.
+pub fn is_written_in_capitals(word: &str) -> bool {
+    let upper = word.chars().filter(|c| c.is_uppercase()).count();
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    upper >= 2 && upper * 2 >= letters
+}
+
+fn is_optional(group: &Group) -> bool {
+    group.clauses.iter().all(|c| {
+        !c.phrase
+            && c.scope.is_none()
+            && !is_written_in_capitals(&c.text)
+            && STOPWORDS.contains(&c.text.to_lowercase().as_str())
+    })
+}
+
+fn group_text(group: &Group) -> String {
+    group
+        .clauses
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+fn scope_field(f: &Fields, scope: Option<Scope>) -> Option<Field> {
+    Some(match scope? {
+        Scope::Title => f.title,
+        Scope::Body => f.body,
+        Scope::Role => f.role,
+        Scope::Person => f.person,
+        Scope::Org => f.org,
+        Scope::Acronym => f.acronyms,
+        Scope::Symbol => f.symbol,
+        Scope::Path => f.path,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typo_tolerance_grows_with_length() {
+        assert_eq!(typo_distance("sale"), 0);
+        assert_eq!(typo_distance("slavry"), 1);
+        assert_eq!(typo_distance("trafiking"), 2);
+        assert_eq!(typo_distance("a/76/263"), 0);
+    }
+
+    #[test]
+    fn capitals_mark_acronyms() {
+        assert!(is_written_in_capitals("WHO"));
+        assert!(is_written_in_capitals("CoE"));
+        assert!(!is_written_in_capitals("Who"));
+        assert!(!is_written_in_capitals("who"));
+    }
+}
