@@ -178,8 +178,26 @@ fn write_generation(
 }
 
 /// Opens the current generation of the index at `root`.
+///
+/// A rebuild may switch generations while this runs; the open is then retried on the
+/// new current generation.
 pub fn open(root: &Path) -> Result<Opened> {
-    let generation = current_generation(root)?;
+    let mut attempt = 0;
+    loop {
+        let generation = current_generation(root)?;
+        match open_generation(root, generation.clone()) {
+            Err(e)
+                if attempt < 3 && current_generation(root).ok().as_ref() != Some(&generation) =>
+            {
+                attempt += 1;
+                drop(e);
+            }
+            result => return result,
+        }
+    }
+}
+
+fn open_generation(root: &Path, generation: String) -> Result<Opened> {
     let dir = root.join(&generation);
     let unusable = |message: String| Error::IndexUnusable {
         path: root.to_path_buf(),

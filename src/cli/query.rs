@@ -14,10 +14,10 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Results to show.
-    #[arg(long, default_value_t = tipdex::search::DEFAULT_LIMIT)]
+    #[arg(long, default_value_t = tipdex::search::DEFAULT_LIMIT, allow_negative_numbers = true)]
     pub limit: usize,
     /// Results to skip.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub offset: usize,
     /// Only sections of this kind (organization, mandate, report, overview); repeatable.
     #[arg(long = "kind", value_name = "KIND", value_parser = parse_kind)]
@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long)]
     pub explain: bool,
     /// What to search for (words, "phrases", -excluded, OR, field:term).
-    #[arg(value_name = "QUERY", required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true)]
+    #[arg(value_name = "QUERY", required = true, num_args = 1..)]
     pub query: Vec<String>,
 }
 

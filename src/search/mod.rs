@@ -291,9 +291,7 @@ impl Engine {
                 } else {
                     &*plan.conjunctive
                 };
-                q.explain(&searcher, address)
-                    .ok()
-                    .and_then(|e| serde_json::to_value(&e).ok())
+                explain_safely(q, &searcher, address)
             } else {
                 None
             };
@@ -428,6 +426,21 @@ impl Engine {
             Some((_, address)) => self.section_at(&searcher, *address),
             None => Err(Error::NotFound(id.to_string())),
         }
+    }
+}
+
+/// tantivy's explain of a phrase inside a larger query trips a debug assertion when the
+/// phrase itself does not match the document (release builds return "no match"); an
+/// explanation is a diagnostic, so a failure there must never fail the search.
+fn explain_safely(
+    query: &dyn Query,
+    searcher: &Searcher,
+    address: DocAddress,
+) -> Option<serde_json::Value> {
+    let run = std::panic::AssertUnwindSafe(|| query.explain(searcher, address));
+    match std::panic::catch_unwind(run) {
+        Ok(Ok(e)) => serde_json::to_value(&e).ok(),
+        _ => None,
     }
 }
 
