@@ -10,7 +10,7 @@
 use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
     STRING,
 };
 use tantivy::tokenizer::{
@@ -28,7 +28,7 @@ pub const SYMBOL: &str = "tipdex_symbol";
 /// Prefix of the token that marks a whole symbol (as opposed to one of its prefixes).
 pub const EXACT_MARK: &str = "=";
 /// Version of the schema and analyzers; an index of another version must be rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +53,10 @@ pub struct Fields {
     pub path: Field,
     /// Organization, stemmed.
     pub org: Field,
+    /// Organization, whole and lowercased (filters).
+    pub org_exact: Field,
+    /// Organization as written, fast (facet counts).
+    pub org_facet: Field,
     /// Person, folded.
     pub person: Field,
     /// Acronyms, folded.
@@ -103,6 +107,8 @@ pub fn build_schema() -> (Schema, Fields) {
         body: b.add_text_field("body", text(EN)),
         path: b.add_text_field("path", text(EN)),
         org: b.add_text_field("org", text(EN)),
+        org_exact: b.add_text_field("org_exact", STRING | FAST),
+        org_facet: b.add_text_field("org_facet", FAST),
         person: b.add_text_field("person", text(NAME)),
         acronyms: b.add_text_field("acronyms", text(NAME)),
         symbol: b.add_text_field(
@@ -137,6 +143,8 @@ pub fn fields_of(schema: &Schema) -> std::result::Result<Fields, String> {
         body: get("body")?,
         path: get("path")?,
         org: get("org")?,
+        org_exact: get("org_exact")?,
+        org_facet: get("org_facet")?,
         person: get("person")?,
         acronyms: get("acronyms")?,
         symbol: get("symbol")?,
@@ -240,6 +248,10 @@ pub fn to_document(f: &Fields, section: &Section, ord: u64) -> Result<TantivyDoc
         if let Some(v) = value {
             doc.add_text(field, v);
         }
+    }
+    if let Some(org) = &section.org {
+        doc.add_text(f.org_exact, org.to_lowercase());
+        doc.add_text(f.org_facet, org);
     }
     doc.add_text(f.body, &section.body);
     for heading in &section.path {

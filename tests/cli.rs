@@ -258,12 +258,9 @@ fn incompatible_or_damaged_index_is_reported_and_rebuilt() {
     let index = ix.index();
     let current = std::fs::read_to_string(index.join("CURRENT")).unwrap();
     let info = index.join(current.trim()).join("tipdex.json");
-    let text = std::fs::read_to_string(&info).unwrap();
-    std::fs::write(
-        &info,
-        text.replace("\"format_version\": 1", "\"format_version\": 0"),
-    )
-    .unwrap();
+    let mut meta: Value = serde_json::from_str(&std::fs::read_to_string(&info).unwrap()).unwrap();
+    meta["format_version"] = serde_json::json!(0);
+    std::fs::write(&info, meta.to_string()).unwrap();
     let o = run_in(ix.dir.path(), &["query", "--index", "index", "x"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(

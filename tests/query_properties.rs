@@ -52,6 +52,7 @@ proptest! {
             offset,
             kinds: vec![Kind::Report],
             year: None,
+            filter: None,
             explain,
             facets,
         };

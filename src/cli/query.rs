@@ -46,6 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         offset: args.offset,
         kinds: args.kinds,
         year: args.year,
+        filter: None,
         explain: args.explain,
         facets: false,
     };

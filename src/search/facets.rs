@@ -6,7 +6,7 @@ use crate::schema::kind_code;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, ColumnValues};
+use tantivy::columnar::{Column, ColumnValues, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// Counts matches per kind and year.
@@ -16,8 +16,17 @@ pub struct FacetCounts;
 pub struct SegmentFacetCounts {
     kind: Option<Arc<dyn ColumnValues<u64>>>,
     year: Option<Column<i64>>,
+    org: Option<StrColumn>,
     kinds: [u64; 4],
     years: BTreeMap<i64, u64>,
+    orgs: BTreeMap<u64, u64>,
+}
+
+/// What one segment counted.
+pub struct SegmentFruit {
+    kinds: [u64; 4],
+    years: BTreeMap<i64, u64>,
+    orgs: BTreeMap<String, u64>,
 }
 
 impl Collector for FacetCounts {
@@ -36,8 +45,10 @@ impl Collector for FacetCounts {
                 .ok()
                 .map(|c| c.first_or_default_col(3)),
             year: fast.i64("year").ok(),
+            org: fast.str("org_facet").ok().flatten(),
             kinds: [0; 4],
             years: BTreeMap::new(),
+            orgs: BTreeMap::new(),
         })
     }
 
@@ -45,15 +56,19 @@ impl Collector for FacetCounts {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<([u64; 4], BTreeMap<i64, u64>)>) -> tantivy::Result<Facets> {
+    fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Facets> {
         let mut kinds = [0u64; 4];
         let mut years: BTreeMap<i64, u64> = BTreeMap::new();
-        for (k, y) in fruits {
-            for i in 0..4 {
-                kinds[i] += k[i];
+        let mut org: BTreeMap<String, u64> = BTreeMap::new();
+        for fruit in fruits {
+            for (total, n) in kinds.iter_mut().zip(fruit.kinds) {
+                *total += n;
             }
-            for (year, n) in y {
+            for (year, n) in fruit.years {
                 *years.entry(year).or_default() += n;
+            }
+            for (name, n) in fruit.orgs {
+                *org.entry(name).or_default() += n;
             }
         }
         let kind = Kind::ALL
@@ -62,12 +77,12 @@ impl Collector for FacetCounts {
             .map(|k| (k.as_str().to_string(), kinds[kind_code(*k) as usize]))
             .collect();
         let year = years.into_iter().map(|(y, n)| (y.to_string(), n)).collect();
-        Ok(Facets { kind, year })
+        Ok(Facets { kind, year, org })
     }
 }
 
 impl SegmentCollector for SegmentFacetCounts {
-    type Fruit = ([u64; 4], BTreeMap<i64, u64>);
+    type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, _: Score) {
         let k = self.kind.as_ref().map_or(3, |c| c.get_val(doc)).min(3) as usize;
@@ -75,9 +90,28 @@ impl SegmentCollector for SegmentFacetCounts {
         if let Some(year) = self.year.as_ref().and_then(|c| c.first(doc)) {
             *self.years.entry(year).or_default() += 1;
         }
+        if let Some(org) = &self.org {
+            for ord in org.term_ords(doc) {
+                *self.orgs.entry(ord).or_default() += 1;
+            }
+        }
     }
 
     fn harvest(self) -> Self::Fruit {
-        (self.kinds, self.years)
+        let mut orgs = BTreeMap::new();
+        if let Some(column) = &self.org {
+            let mut name = String::new();
+            for (ord, n) in self.orgs {
+                name.clear();
+                if column.ord_to_str(ord, &mut name).unwrap_or(false) {
+                    orgs.insert(name.clone(), n);
+                }
+            }
+        }
+        SegmentFruit {
+            kinds: self.kinds,
+            years: self.years,
+            orgs,
+        }
     }
 }

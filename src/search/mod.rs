@@ -2,9 +2,11 @@
 //! and the response they all print.
 
 mod facets;
+pub mod filter;
 pub mod highlight;
 pub mod query;
 pub mod ranking;
+pub mod suggest;
 
 use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
@@ -44,6 +46,9 @@ pub struct SearchRequest {
     pub kinds: Vec<Kind>,
     /// Only this year.
     pub year: Option<i64>,
+    /// A filter expression over kind, year and org.
+    #[serde(default)]
+    pub filter: Option<filter::Filter>,
     /// Add score breakdowns and how the query was understood.
     pub explain: bool,
     /// Add counts per kind and year over all matches, before the kind/year filters.
@@ -59,6 +64,7 @@ impl SearchRequest {
             offset: 0,
             kinds: Vec::new(),
             year: None,
+            filter: None,
             explain: false,
             facets: false,
         }
@@ -66,6 +72,9 @@ impl SearchRequest {
 
     /// Checks the limits; the query text itself is never invalid.
     pub fn validate(&self) -> Result<()> {
+        if let Some(filter) = &self.filter {
+            filter.validate()?;
+        }
         if self.limit > MAX_LIMIT {
             return Err(Error::InvalidRequest {
                 parameter: "limit".into(),
@@ -106,6 +115,8 @@ pub struct Facets {
     pub kind: BTreeMap<String, u64>,
     /// Matches per year.
     pub year: BTreeMap<String, u64>,
+    /// Matches per organization.
+    pub org: BTreeMap<String, u64>,
 }
 
 /// How the query was understood (with `explain`).
@@ -254,6 +265,7 @@ impl Engine {
         let filters = Filters {
             kinds: request.kinds.clone(),
             years: request.year.into_iter().collect(),
+            expr: request.filter.clone(),
         };
         let searcher = self.reader.searcher();
         let plan = self.ranker.plan(&parsed, &filters, &searcher);
@@ -414,6 +426,14 @@ impl Engine {
             path: self.root.clone(),
             message: format!("a stored section is damaged: {e}"),
         })
+    }
+
+    /// A highlighter marking what `query` matches, for highlighting other fields than the body.
+    pub fn highlighter(&self, query: &str) -> Highlighter {
+        let parsed = query::parse(query);
+        let searcher = self.reader.searcher();
+        let plan = self.ranker.plan(&parsed, &Filters::default(), &searcher);
+        Highlighter::new(plan.matchers)
     }
 
     /// The whole section with this id.

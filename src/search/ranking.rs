@@ -4,6 +4,7 @@
 //! and symbols over body text; exact words over stems over prefixes over typos; whole
 //! symbols over their addenda; documents with every word over partial matches.
 
+use super::filter::{Cmp, Filter, FilterField};
 use super::highlight::Matcher;
 use super::query::{Clause, Group, ParsedQuery, Scope};
 use crate::corpus::symbol::looks_like_symbol;
@@ -12,9 +13,10 @@ use crate::schema::{
     self, en_analyzer, name_analyzer, normalize_symbol, tokens, Fields, EXACT_MARK,
 };
 use std::collections::HashMap;
+use std::ops::Bound;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
-    Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, ExistsQuery,
+    FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -77,6 +79,8 @@ pub struct Filters {
     pub kinds: Vec<Kind>,
     /// Any of these years (empty: all).
     pub years: Vec<i64>,
+    /// A filter expression.
+    pub expr: Option<Filter>,
 }
 
 /// Builds queries for one field set.
@@ -136,16 +140,14 @@ impl Ranker {
         if required.is_empty() {
             required = std::mem::take(&mut optional);
         }
-        let mut all_filters = Filters {
-            kinds: filters.kinds.clone(),
-            years: filters.years.clone(),
-        };
+        let mut all_filters = filters.clone();
         all_filters.kinds.extend(parsed.kinds.iter().copied());
         all_filters.years.extend(parsed.years.iter().copied());
         let filter_clauses = self.filter_clauses(&all_filters);
         let query_filters = self.filter_clauses(&Filters {
             kinds: parsed.kinds.clone(),
             years: parsed.years.clone(),
+            expr: None,
         });
         let positive_count = required.len() + optional.len();
         let any_positive = || -> Box<dyn Query> {
@@ -233,7 +235,77 @@ impl Ranker {
                 0.0,
             )));
         }
+        if let Some(expr) = &filters.expr {
+            out.push(Box::new(BoostQuery::new(self.filter_query(expr), 0.0)));
+        }
         out
+    }
+
+    /// Translates a filter expression into a (scoreless) query.
+    fn filter_query(&self, filter: &Filter) -> Box<dyn Query> {
+        let f = &self.fields;
+        let not = |q: Box<dyn Query>| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (Occur::MustNot, q),
+            ]))
+        };
+        let eq = |field: FilterField, value: &str| -> Box<dyn Query> {
+            let term = match field {
+                FilterField::Kind => {
+                    let kind = value
+                        .parse::<Kind>()
+                        .map_or_else(|_| value.to_string(), |k| k.as_str().to_string());
+                    Term::from_field_text(f.kind, &kind)
+                }
+                FilterField::Org => Term::from_field_text(f.org_exact, &value.to_lowercase()),
+                FilterField::Year => {
+                    Term::from_field_i64(f.year, value.parse().unwrap_or(i64::MIN))
+                }
+            };
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+        };
+        match filter {
+            Filter::Compare(field, Cmp::Eq, v) => eq(*field, v),
+            Filter::Compare(field, Cmp::Ne, v) => not(eq(*field, v)),
+            Filter::Compare(FilterField::Year, cmp, v) => {
+                let year = v.parse::<i64>().unwrap_or(0);
+                let term = |y: i64| Term::from_field_i64(f.year, y);
+                let (lower, upper) = match cmp {
+                    Cmp::Gt => (Bound::Excluded(term(year)), Bound::Unbounded),
+                    Cmp::Ge => (Bound::Included(term(year)), Bound::Unbounded),
+                    Cmp::Lt => (Bound::Unbounded, Bound::Excluded(term(year))),
+                    _ => (Bound::Unbounded, Bound::Included(term(year))),
+                };
+                Box::new(RangeQuery::new(lower, upper))
+            }
+            Filter::Compare(..) => Box::new(tantivy::query::EmptyQuery),
+            Filter::In(field, values) => Box::new(BooleanQuery::new(
+                values
+                    .iter()
+                    .map(|v| (Occur::Should, eq(*field, v)))
+                    .collect(),
+            )),
+            Filter::Exists(field) => {
+                let name = match field {
+                    FilterField::Kind => return Box::new(AllQuery),
+                    FilterField::Year => "year",
+                    FilterField::Org => "org_exact",
+                };
+                Box::new(ExistsQuery::new(name.to_string(), false))
+            }
+            Filter::And(all) => Box::new(BooleanQuery::new(
+                all.iter()
+                    .map(|x| (Occur::Must, self.filter_query(x)))
+                    .collect(),
+            )),
+            Filter::Or(any) => Box::new(BooleanQuery::new(
+                any.iter()
+                    .map(|x| (Occur::Should, self.filter_query(x)))
+                    .collect(),
+            )),
+            Filter::Not(inner) => not(self.filter_query(inner)),
+        }
     }
 
     fn group(&self, group: &Group, searcher: &Searcher) -> Option<Built> {
@@ -526,7 +598,7 @@ struct Expansion {
 }
 
 /// Words of `field`'s dictionary accepted by the query's automaton, with their document frequency.
-fn dictionary_matches(
+pub(crate) fn dictionary_matches(
     searcher: &Searcher,
     field: Field,
     query: &FuzzyTermQuery,

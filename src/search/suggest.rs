@@ -1,0 +1,95 @@
+//! Suggestions for a partly typed query: index words completing the last word, and the
+//! titles of the best matching sections.
+
+use super::ranking::dictionary_matches;
+use super::{query, Engine, SearchRequest};
+use crate::error::Result;
+use crate::schema::{name_analyzer, tokens};
+use serde::{Deserialize, Serialize};
+use tantivy::query::FuzzyTermQuery;
+use tantivy::Term;
+
+/// Most suggestions returned.
+pub const MAX_SUGGESTIONS: usize = 20;
+
+/// One suggestion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The word completing the last word (`term`), or a section title (`title`).
+    pub text: String,
+    /// `term` or `title`.
+    pub kind: String,
+    /// The section, for a title.
+    pub id: Option<String>,
+}
+
+/// Suggestions for a query.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SuggestResponse {
+    /// The query text.
+    pub query: String,
+    /// Best first.
+    pub suggestions: Vec<Suggestion>,
+}
+
+impl Engine {
+    /// Completions of the last word of `text` (most frequent first, typo-tolerant when
+    /// nothing completes it), then titles of the best matching sections.
+    pub fn suggest(&self, text: &str, limit: usize) -> Result<SuggestResponse> {
+        let limit = limit.min(MAX_SUGGESTIONS);
+        let mut suggestions = Vec::new();
+        let parsed = query::parse(text);
+        let last = parsed
+            .groups
+            .last()
+            .and_then(|g| g.clauses.last())
+            .filter(|c| c.prefix && !c.phrase && c.scope.is_none());
+        if let Some(clause) = last {
+            let word = tokens(&mut name_analyzer(), &clause.text).pop();
+            if let Some(word) = word.filter(|w| w.chars().count() >= 2) {
+                let searcher = self.reader.searcher();
+                let field = self.fields.words;
+                let mut found = Vec::new();
+                for distance in [0u8, 1] {
+                    if distance == 1 && (!found.is_empty() || word.chars().count() < 4) {
+                        break;
+                    }
+                    let q = FuzzyTermQuery::new_prefix(
+                        Term::from_field_text(field, &word),
+                        distance,
+                        true,
+                    );
+                    found = dictionary_matches(&searcher, field, &q, 20_000);
+                }
+                found.sort_by(|a, b| {
+                    b.1.cmp(&a.1)
+                        .then(a.0.len().cmp(&b.0.len()))
+                        .then(a.0.cmp(&b.0))
+                });
+                for (w, _) in found.into_iter().take(limit.div_ceil(2).max(1)) {
+                    suggestions.push(Suggestion {
+                        text: w,
+                        kind: "term".into(),
+                        id: None,
+                    });
+                }
+            }
+        }
+        if !parsed.groups.is_empty() && suggestions.len() < limit {
+            let mut request = SearchRequest::new(text);
+            request.limit = limit - suggestions.len();
+            for hit in self.search(&request)?.hits {
+                suggestions.push(Suggestion {
+                    text: hit.section.title,
+                    kind: "title".into(),
+                    id: Some(hit.section.id),
+                });
+            }
+        }
+        suggestions.truncate(limit);
+        Ok(SuggestResponse {
+            query: text.to_string(),
+            suggestions,
+        })
+    }
+}
