@@ -12,6 +12,7 @@
 
 use crate::corpus::{Kind, Section, Warning};
 use crate::error::{Error, Result};
+use crate::glossary::{self, Glossary};
 use crate::schema::{self, Fields, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -59,6 +60,8 @@ pub struct Provenance {
     pub fingerprint: Option<String>,
     /// Parser warnings.
     pub warnings: Vec<Warning>,
+    /// Glossary text stored with the index (`None`: the built-in glossary).
+    pub glossary: Option<String>,
 }
 
 /// An opened index generation.
@@ -73,6 +76,8 @@ pub struct Opened {
     pub generation: String,
     /// Size of the generation on disk, in bytes.
     pub size_bytes: u64,
+    /// The glossary the index was built with.
+    pub glossary: Glossary,
 }
 
 /// Writer settings.
@@ -171,6 +176,10 @@ fn write_generation(
         corpus_fingerprint: provenance.fingerprint.clone(),
         warnings: provenance.warnings.len(),
     };
+    if let Some(text) = &provenance.glossary {
+        Glossary::parse(text, glossary::FILE_NAME)?;
+        write_synced(&dir.join(glossary::FILE_NAME), text.as_bytes())?;
+    }
     let json = serde_json::to_vec_pretty(&info).expect("build info serializes");
     write_synced(&dir.join(INFO), &json)?;
     sync_dir(dir);
@@ -218,12 +227,19 @@ fn open_generation(root: &Path, generation: String) -> Result<Opened> {
     schema::register_analyzers(&index);
     let fields = schema::fields_of(&index.schema()).map_err(unusable)?;
     let size_bytes = dir_size(&dir);
+    let glossary_path = dir.join(glossary::FILE_NAME);
+    let glossary = match fs::read_to_string(&glossary_path) {
+        Ok(text) => Glossary::parse(&text, &glossary_path.display().to_string())
+            .map_err(|e| unusable(e.to_string()))?,
+        Err(_) => Glossary::builtin(),
+    };
     Ok(Opened {
         index,
         fields,
         info,
         generation,
         size_bytes,
+        glossary,
     })
 }
 

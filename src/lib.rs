@@ -7,6 +7,7 @@
 
 pub mod corpus;
 pub mod error;
+pub mod glossary;
 pub mod index;
 pub mod schema;
 pub mod search;

@@ -7,6 +7,7 @@
 //! - `symbol`: one token per value, lowercased: each symbol is indexed whole (marked
 //!   with [`EXACT_MARK`]) and as each of its hierarchical prefixes.
 
+use crate::corpus::symbol::symbol_keywords;
 use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
 use tantivy::schema::{
@@ -28,7 +29,7 @@ pub const SYMBOL: &str = "tipdex_symbol";
 /// Prefix of the token that marks a whole symbol (as opposed to one of its prefixes).
 pub const EXACT_MARK: &str = "=";
 /// Version of the schema and analyzers; an index of another version must be rebuilt.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +64,8 @@ pub struct Fields {
     pub acronyms: Field,
     /// Symbols, whole and hierarchical prefixes.
     pub symbol: Field,
+    /// What a report's symbols mean (organ, session, addendum), folded.
+    pub session: Field,
     /// Every word of the section unstemmed: prefix and typo matching.
     pub words: Field,
     /// The whole section as JSON, stored.
@@ -81,8 +84,8 @@ pub fn text_fields(f: &Fields) -> [(Field, f32); 5] {
 }
 
 /// The unstemmed name fields a plain word is searched in, with their boosts.
-pub fn name_fields(f: &Fields) -> [(Field, f32); 2] {
-    [(f.person, 3.0), (f.acronyms, 3.0)]
+pub fn name_fields(f: &Fields) -> [(Field, f32); 3] {
+    [(f.person, 3.0), (f.acronyms, 3.0), (f.session, 1.5)]
 }
 
 /// Builds the schema.
@@ -119,6 +122,7 @@ pub fn build_schema() -> (Schema, Fields) {
                     .set_index_option(IndexRecordOption::WithFreqs),
             ),
         ),
+        session: b.add_text_field("session", text(NAME)),
         words: b.add_text_field("words", text(NAME)),
         doc: b.add_text_field("doc", STORED),
     };
@@ -148,6 +152,7 @@ pub fn fields_of(schema: &Schema) -> std::result::Result<Fields, String> {
         person: get("person")?,
         acronyms: get("acronyms")?,
         symbol: get("symbol")?,
+        session: get("session")?,
         words: get("words")?,
         doc: get("doc")?,
     })
@@ -263,6 +268,11 @@ pub fn to_document(f: &Fields, section: &Section, ord: u64) -> Result<TantivyDoc
     for symbol in &section.symbols {
         for value in symbol_values(symbol) {
             doc.add_text(f.symbol, value);
+        }
+    }
+    if section.kind == Kind::Report {
+        for symbol in &section.symbols {
+            doc.add_text(f.session, symbol_keywords(symbol));
         }
     }
     for text in searchable_texts(section) {

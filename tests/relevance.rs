@@ -176,3 +176,8 @@ fn run_cases(name: &str) {
 fn public_relevance_cases_pass() {
     run_cases("queries.tsv");
 }
+
+#[test]
+fn domain_relevance_cases_pass() {
+    run_cases("domain.tsv");
+}

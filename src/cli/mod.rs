@@ -120,10 +120,20 @@ pub fn load_corpus(corpus: &Path) -> anyhow::Result<(tipdex::corpus::Corpus, Pro
             corpus.display()
         );
     }
+    let glossary = tipdex::glossary::Glossary::text_for_corpus(corpus)?;
+    tipdex::glossary::Glossary::parse(
+        &glossary,
+        &corpus
+            .join(tipdex::glossary::FILE_NAME)
+            .display()
+            .to_string(),
+    )
+    .context("the index was left unchanged")?;
     let provenance = Provenance {
         corpus: Some(corpus.to_path_buf()),
         fingerprint: tipdex::index::corpus_fingerprint(corpus),
         warnings: loaded.warnings.clone(),
+        glossary: Some(glossary),
     };
     Ok((loaded, provenance))
 }

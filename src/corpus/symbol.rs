@@ -112,3 +112,75 @@ mod tests {
         assert_eq!((ga.organ, ga.session, ga.addendum), ("GA", Some(76), None));
     }
 }
+
+/// Words that say what a symbol means, for searching sessions written any common way:
+/// `A/HRC/49/51/Add.1` → "HRC UNHRC Human Rights Council HRC49 49 49th session addendum 1 …".
+pub fn symbol_keywords(symbol: &str) -> String {
+    let Some(info) = symbol_info(symbol) else {
+        return String::new();
+    };
+    let mut words: Vec<String> = vec![info.organ.to_string(), info.organ_name.to_string()];
+    match info.organ {
+        "HRC" => words.push("UNHRC".into()),
+        "GA" => words.push("UNGA".into()),
+        "SC" => words.push("UNSC".into()),
+        _ => {}
+    }
+    if let Some(session) = info.session {
+        words.push(format!("{}{session}", info.organ));
+        if info.organ == "GA" {
+            words.push(format!("UNGA{session}"));
+        }
+        words.push(session.to_string());
+        words.push(ordinal(session));
+        words.push("session".into());
+    }
+    if let Some(add) = info.addendum {
+        words.push(format!("addendum {add} Add.{add} add{add}"));
+    }
+    words.join(" ")
+}
+
+/// 1 → "1st", 2 → "2nd", 3 → "3rd", 11 → "11th", 49 → "49th".
+pub fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, r) if r != 11 => "st",
+        (2, r) if r != 12 => "nd",
+        (3, r) if r != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+#[cfg(test)]
+mod keyword_tests {
+    use super::*;
+
+    #[test]
+    fn keywords_name_organ_session_and_addendum() {
+        let k = symbol_keywords("A/HRC/49/51/Add.1");
+        for w in [
+            "HRC",
+            "Human Rights Council",
+            "HRC49",
+            "49th",
+            "session",
+            "addendum 1",
+        ] {
+            assert!(k.contains(w), "{w} in {k}");
+        }
+        let ga = symbol_keywords("A/76/263");
+        for w in ["GA", "UNGA", "General Assembly", "UNGA76", "76th"] {
+            assert!(ga.contains(w), "{w} in {ga}");
+        }
+        assert_eq!(symbol_keywords("1001370"), "");
+    }
+
+    #[test]
+    fn ordinals() {
+        assert_eq!(ordinal(1), "1st");
+        assert_eq!(ordinal(12), "12th");
+        assert_eq!(ordinal(22), "22nd");
+        assert_eq!(ordinal(49), "49th");
+    }
+}

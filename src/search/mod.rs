@@ -1,6 +1,7 @@
 //! Searching an index: the request every front end builds, the engine that answers it,
 //! and the response they all print.
 
+mod domain;
 mod facets;
 pub mod filter;
 pub mod highlight;
@@ -205,7 +206,7 @@ impl Engine {
                 message: e.to_string(),
             })?;
         Ok(Engine {
-            ranker: Ranker::new(opened.fields),
+            ranker: Ranker::new(opened.fields, std::sync::Arc::new(opened.glossary)),
             index: opened.index,
             reader,
             fields: opened.fields,
@@ -434,6 +435,30 @@ impl Engine {
         let searcher = self.reader.searcher();
         let plan = self.ranker.plan(&parsed, &Filters::default(), &searcher);
         Highlighter::new(plan.matchers)
+    }
+
+    /// Counts per kind, year and org over exactly the sections `request` matches, all
+    /// its filters applied (the `facetDistribution` of the Meilisearch-compatible API;
+    /// [`SearchResponse::facets`] counts before the kind and year filters instead).
+    pub fn facet_distribution(&self, request: &SearchRequest) -> Result<Facets> {
+        request.validate()?;
+        let parsed = query::parse(&request.query);
+        let filters = Filters {
+            kinds: request.kinds.clone(),
+            years: request.year.into_iter().collect(),
+            expr: request.filter.clone(),
+        };
+        let searcher = self.reader.searcher();
+        let plan = self.ranker.plan(&parsed, &filters, &searcher);
+        let want = request.offset + request.limit;
+        let (count, facets) = searcher.search(&*plan.conjunctive, &(Count, FacetCounts))?;
+        // The same rule as `search`: too few sections with every word adds the partial matches.
+        match &plan.disjunctive {
+            Some(disjunctive) if count < want || count == 0 => {
+                Ok(searcher.search(&**disjunctive, &FacetCounts)?)
+            }
+            _ => Ok(facets),
+        }
     }
 
     /// The whole section with this id.

@@ -53,6 +53,27 @@ pub struct Clause {
     pub scope: Option<Scope>,
     /// The last word, still being typed: also matched as a prefix.
     pub prefix: bool,
+    /// Score multiplier (below 1 for glossary expansions).
+    pub weight: f32,
+    /// Words allowed between the words of a phrase.
+    pub slop: u32,
+    /// Added by the glossary, not typed: matched exactly, no typo or prefix expansion.
+    pub expansion: bool,
+}
+
+impl Clause {
+    /// A clause for a typed word or phrase.
+    pub fn typed(text: impl Into<String>, phrase: bool, scope: Option<Scope>) -> Clause {
+        Clause {
+            text: text.into(),
+            phrase,
+            scope,
+            prefix: false,
+            weight: 1.0,
+            slop: 0,
+            expansion: false,
+        }
+    }
 }
 
 /// Clauses joined by `OR`; a document must match one of them.
@@ -62,6 +83,8 @@ pub struct Group {
     pub clauses: Vec<Clause>,
     /// Written with a leading `-` or `NOT`: documents matching it are excluded.
     pub negated: bool,
+    /// Scores when present but is not required (intent words, words covered by an expansion).
+    pub optional: bool,
 }
 
 /// A parsed query.
@@ -144,12 +167,7 @@ pub fn parse(input: &str) -> ParsedQuery {
                 if text.trim().is_empty() {
                     continue;
                 }
-                let clause = Clause {
-                    text: text.trim().to_string(),
-                    phrase: true,
-                    scope,
-                    prefix: false,
-                };
+                let clause = Clause::typed(text.trim(), true, scope);
                 (clause, negated)
             }
         };
@@ -168,6 +186,7 @@ pub fn parse(input: &str) -> ParsedQuery {
             parsed.groups.push(Group {
                 clauses: vec![clause],
                 negated,
+                optional: false,
             });
         } else {
             parsed
@@ -209,12 +228,7 @@ fn word_clause(word: &str, parsed: &mut ParsedQuery) -> Option<Clause> {
                     .push(format!("`{word}`: nothing after the field name"));
                 return None;
             }
-            return Some(Clause {
-                text: value.to_string(),
-                phrase: false,
-                scope: Some(scope),
-                prefix: false,
-            });
+            return Some(Clause::typed(value, false, Some(scope)));
         }
     }
     let text = word.trim_matches(|c: char| {
@@ -224,12 +238,7 @@ fn word_clause(word: &str, parsed: &mut ParsedQuery) -> Option<Clause> {
     if !text.chars().any(char::is_alphanumeric) {
         return None;
     }
-    Some(Clause {
-        text: text.to_string(),
-        phrase: false,
-        scope: None,
-        prefix: false,
-    })
+    Some(Clause::typed(text, false, None))
 }
 
 fn tokenize(text: &str) -> Vec<Token> {

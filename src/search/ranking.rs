@@ -4,16 +4,19 @@
 //! and symbols over body text; exact words over stems over prefixes over typos; whole
 //! symbols over their addenda; documents with every word over partial matches.
 
+use super::domain;
 use super::filter::{Cmp, Filter, FilterField};
 use super::highlight::Matcher;
 use super::query::{Clause, Group, ParsedQuery, Scope};
 use crate::corpus::symbol::looks_like_symbol;
 use crate::corpus::Kind;
+use crate::glossary::Glossary;
 use crate::schema::{
     self, en_analyzer, name_analyzer, normalize_symbol, tokens, Fields, EXACT_MARK,
 };
 use std::collections::HashMap;
 use std::ops::Bound;
+use std::sync::Arc;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, ExistsQuery,
     FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
@@ -32,6 +35,9 @@ const MAX_EXPANSIONS: usize = 12;
 const MAX_PREFIX_SCAN: usize = 5000;
 /// Extra weight of the acronyms field when the word is written in capitals.
 const CAPITALS_ACRONYM_BOOST: f32 = 4.0;
+/// Share of the other alternatives of a group (synonyms, `OR`) added to the best one:
+/// a section naming three synonyms is not three times as relevant.
+const ALTERNATIVES_TIE_BREAKER: f32 = 0.1;
 /// Score of a name or acronym match before its field boost (about a strong BM25 match).
 const NAME_MATCH_SCORE: f32 = 3.0;
 /// Share of the non-best fields added to the best field's score for one word.
@@ -83,9 +89,10 @@ pub struct Filters {
     pub expr: Option<Filter>,
 }
 
-/// Builds queries for one field set.
+/// Builds queries for one field set and glossary.
 pub struct Ranker {
     fields: Fields,
+    glossary: Arc<Glossary>,
     en: TextAnalyzer,
     name: TextAnalyzer,
 }
@@ -98,10 +105,11 @@ struct Built {
 }
 
 impl Ranker {
-    /// A ranker over the given fields.
-    pub fn new(fields: Fields) -> Ranker {
+    /// A ranker over the given fields, expanding queries with `glossary`.
+    pub fn new(fields: Fields, glossary: Arc<Glossary>) -> Ranker {
         Ranker {
             fields,
+            glossary,
             en: en_analyzer(),
             name: name_analyzer(),
         }
@@ -110,7 +118,10 @@ impl Ranker {
     /// Plans a search for a parsed query and the request's filters; `searcher` supplies
     /// the index words that prefixes and typos expand to.
     pub fn plan(&self, parsed: &ParsedQuery, filters: &Filters, searcher: &Searcher) -> Plan {
-        let mut notes = Vec::new();
+        let mut parsed = parsed.clone();
+        let understanding = domain::understand(&mut parsed, &self.glossary);
+        let parsed = &parsed;
+        let mut notes = understanding.notes.clone();
         let mut required: Vec<Box<dyn Query>> = Vec::new();
         let mut optional: Vec<Box<dyn Query>> = Vec::new();
         let mut excluded: Vec<Box<dyn Query>> = Vec::new();
@@ -130,7 +141,7 @@ impl Ranker {
             }
             symbolic |= built.symbolic;
             matchers.extend(built.matchers);
-            if is_optional(group) {
+            if group.optional || is_optional(group) {
                 notes.push(format!("`{}` is optional (common word)", group_text(group)));
                 optional.push(built.query);
             } else {
@@ -183,17 +194,31 @@ impl Ranker {
         let disjunctive = (required.len() > 1)
             .then(|| assemble(vec![(Occur::Must, any_positive())], &filter_clauses));
         let unfiltered = assemble(vec![(Occur::Must, any_positive())], &query_filters);
-        let mut kind_weights = [1.0, 1.0, 1.0, 0.6];
+        let mut kind_weights: [f32; 4] = [1.0, 1.0, 1.0, 0.6];
+        let weight = |k: Kind| schema::kind_code(k) as usize;
+        let intents = &understanding.intents;
         if symbolic {
-            kind_weights[schema::kind_code(Kind::Report) as usize] = 1.6;
+            kind_weights[weight(Kind::Report)] = 1.6;
             notes.push("looks like a document symbol: reports first".into());
         }
+        if intents.reports || intents.newest {
+            kind_weights[weight(Kind::Report)] = 1.8;
+        }
+        if intents.people {
+            kind_weights[weight(Kind::Mandate)] = 2.0;
+            kind_weights[weight(Kind::Report)] = kind_weights[weight(Kind::Report)].min(0.8);
+        }
+        let order = if intents.newest {
+            Order::Newest
+        } else {
+            Order::Relevance
+        };
         Plan {
             conjunctive,
             disjunctive,
             unfiltered,
             kind_weights,
-            order: Order::Relevance,
+            order,
             matchers,
             notes,
         }
@@ -320,12 +345,12 @@ impl Ranker {
             _ => {
                 let symbolic = built.iter().any(|b| b.symbolic);
                 let matchers = built.iter().flat_map(|b| b.matchers.clone()).collect();
-                let should = built
-                    .into_iter()
-                    .map(|b| (Occur::Should, b.query))
-                    .collect();
+                let alternatives = built.into_iter().map(|b| b.query).collect();
                 Some(Built {
-                    query: Box::new(BooleanQuery::new(should)),
+                    query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                        alternatives,
+                        ALTERNATIVES_TIE_BREAKER,
+                    )),
                     matchers,
                     symbolic,
                 })
@@ -347,15 +372,15 @@ impl Ranker {
             return None;
         }
         if en.len() > 1 {
-            return Some(self.phrase(&en, &names, clause.scope));
+            return Some(self.phrase(&en, &names, clause));
         }
-        let expand_ok = !negated && !clause.phrase;
+        let expand_ok = !negated && !clause.phrase && !clause.expansion;
         let expansions = if expand_ok {
             self.expansions(&names[0], clause.scope, clause.prefix, searcher)
         } else {
             Vec::new()
         };
-        Some(self.word(text, &en[0], &names[0], clause.scope, &expansions))
+        Some(self.word(text, &en[0], &names[0], clause, &expansions))
     }
 
     /// Index words that the typed word may mean: completions of a prefix being typed,
@@ -437,10 +462,12 @@ impl Ranker {
         typed: &str,
         stem: &str,
         word: &str,
-        scope: Option<Scope>,
+        clause: &Clause,
         expansions: &[Expansion],
     ) -> Built {
         let f = &self.fields;
+        let scope = clause.scope;
+        let typed_weight = clause.weight;
         let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
         let mut matchers = vec![
             Matcher::Stem(stem.to_string()),
@@ -448,7 +475,15 @@ impl Ranker {
         ];
         let capitals = is_written_in_capitals(typed);
         let common = STOPWORDS.contains(&word);
-        self.word_terms(&mut disjuncts, stem, word, scope, 1.0, capitals, common);
+        self.word_terms(
+            &mut disjuncts,
+            stem,
+            word,
+            scope,
+            typed_weight,
+            capitals,
+            common,
+        );
         let mut en = self.en.clone();
         for e in expansions {
             let e_stem = tokens(&mut en, &e.word)
@@ -469,7 +504,11 @@ impl Ranker {
             matchers.push(Matcher::Exact(e.word.clone()));
         }
         if scope.is_none() && word.chars().any(|c| c.is_ascii_digit()) {
-            disjuncts.push(Self::term(f.symbol, &format!("{EXACT_MARK}{word}"), 3.0));
+            disjuncts.push(Self::term(
+                f.symbol,
+                &format!("{EXACT_MARK}{word}"),
+                3.0 * typed_weight,
+            ));
             if let Ok(year) = word.parse::<i64>() {
                 if (1800..2100).contains(&year) {
                     let q = TermQuery::new(
@@ -530,39 +569,43 @@ impl Ranker {
         Box::new(ConstScoreQuery::new(Box::new(q), NAME_MATCH_SCORE * boost))
     }
 
-    fn phrase(&self, stems: &[String], words: &[String], scope: Option<Scope>) -> Built {
+    fn phrase(&self, stems: &[String], words: &[String], clause: &Clause) -> Built {
         let f = &self.fields;
+        let scope = clause.scope;
         let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
+        let mut phrase_query = |field: Field, tokens: &[String], boost: f32| {
+            let terms = tokens
+                .iter()
+                .map(|s| Term::from_field_text(field, s))
+                .collect();
+            let mut q = PhraseQuery::new(terms);
+            q.set_slop(clause.slop);
+            disjuncts.push(Box::new(BoostQuery::new(
+                Box::new(q),
+                boost * clause.weight,
+            )));
+        };
         for (field, boost) in schema::text_fields(f) {
             if scope.is_none() || scope_field(f, scope) == Some(field) {
-                let terms = stems
-                    .iter()
-                    .map(|s| Term::from_field_text(field, s))
-                    .collect();
-                disjuncts.push(Box::new(BoostQuery::new(
-                    Box::new(PhraseQuery::new(terms)),
-                    boost,
-                )));
+                phrase_query(field, stems, boost);
             }
         }
         for (field, boost) in schema::name_fields(f) {
             if scope.is_none() || scope_field(f, scope) == Some(field) {
-                let terms = words
-                    .iter()
-                    .map(|s| Term::from_field_text(field, s))
-                    .collect();
-                disjuncts.push(Box::new(BoostQuery::new(
-                    Box::new(PhraseQuery::new(terms)),
-                    boost,
-                )));
+                phrase_query(field, words, boost);
             }
         }
+        let matchers = if clause.slop > 0 {
+            stems.iter().map(|s| Matcher::Stem(s.clone())).collect()
+        } else {
+            vec![Matcher::Phrase(stems.to_vec())]
+        };
         Built {
             query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
                 disjuncts,
                 TIE_BREAKER,
             )),
-            matchers: vec![Matcher::Phrase(stems.to_vec())],
+            matchers,
             symbolic: false,
         }
     }

@@ -1,0 +1,228 @@
+//! The field's vocabulary as data: synonyms, abbreviations, French names, word forms and
+//! intent phrases, read from `glossary.toml` in the corpus directory.
+//!
+//! Pure Rust, no search engine here: the search module decides how expansions rank.
+
+use crate::corpus::fold_char;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// File name of the glossary inside a corpus directory (and inside an index generation).
+pub const FILE_NAME: &str = "glossary.toml";
+
+/// The glossary shipped with tipdex, used when a corpus has none of its own.
+pub const BUILTIN: &str = include_str!("../corpus/glossary.toml");
+
+/// A term of the glossary: as written, and as the words a query is matched on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// As written in the glossary.
+    pub text: String,
+    /// Lowercased, accent-folded words.
+    pub words: Vec<String>,
+}
+
+impl Term {
+    fn new(text: &str) -> Term {
+        Term {
+            text: text.trim().to_string(),
+            words: words(text),
+        }
+    }
+}
+
+/// Phrases that change the ranking instead of driving the match.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Intents {
+    /// Prefer documents.
+    pub reports: Vec<Term>,
+    /// Newest documents first.
+    pub newest: Vec<Term>,
+    /// Questions about people: prefer mandate holders (matched at the start of a query).
+    pub people: Vec<Term>,
+}
+
+/// The parsed glossary.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Glossary {
+    /// Abbreviations that are also ordinary words (folded): they expand only when typed in capitals.
+    pub ambiguous: HashSet<String>,
+    /// Groups of terms meaning the same thing.
+    pub synonyms: Vec<Vec<Term>>,
+    /// Groups of forms of one word the stemmer does not join.
+    pub forms: Vec<Vec<Term>>,
+    /// Intent phrases.
+    pub intents: Intents,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGlossary {
+    version: u32,
+    #[serde(default)]
+    ambiguous: Vec<String>,
+    #[serde(default)]
+    synonyms: Vec<RawGroup>,
+    #[serde(default)]
+    forms: Vec<RawGroup>,
+    #[serde(default)]
+    intents: RawIntents,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    terms: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIntents {
+    #[serde(default)]
+    reports: Vec<String>,
+    #[serde(default)]
+    newest: Vec<String>,
+    #[serde(default)]
+    people: Vec<String>,
+}
+
+/// The glossary format version this tipdex reads.
+pub const VERSION: u32 = 1;
+
+impl Glossary {
+    /// Parses glossary text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Glossary> {
+        let error = |message: String| Error::Glossary {
+            file: file.to_string(),
+            message,
+        };
+        let raw: RawGlossary = toml::from_str(text).map_err(|e| error(e.to_string()))?;
+        if raw.version != VERSION {
+            return Err(error(format!(
+                "version {} is not supported (this tipdex reads version {VERSION})",
+                raw.version
+            )));
+        }
+        let groups = |groups: Vec<RawGroup>, table: &str| -> Result<Vec<Vec<Term>>> {
+            groups
+                .into_iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let terms: Vec<Term> = g.terms.iter().map(|t| Term::new(t)).collect();
+                    if terms.len() < 2 {
+                        return Err(error(format!(
+                            "[[{table}]] entry {} needs at least two terms",
+                            i + 1
+                        )));
+                    }
+                    if let Some(empty) = terms.iter().find(|t| t.words.is_empty()) {
+                        return Err(error(format!(
+                            "[[{table}]] entry {} has a term without letters or digits: {:?}",
+                            i + 1,
+                            empty.text
+                        )));
+                    }
+                    Ok(terms)
+                })
+                .collect()
+        };
+        let intents = |list: Vec<String>| -> Vec<Term> {
+            list.iter()
+                .map(|t| Term::new(t))
+                .filter(|t| !t.words.is_empty())
+                .collect()
+        };
+        Ok(Glossary {
+            ambiguous: raw.ambiguous.iter().map(|a| words(a).join(" ")).collect(),
+            synonyms: groups(raw.synonyms, "synonyms")?,
+            forms: groups(raw.forms, "forms")?,
+            intents: Intents {
+                reports: intents(raw.intents.reports),
+                newest: intents(raw.intents.newest),
+                people: intents(raw.intents.people),
+            },
+        })
+    }
+
+    /// The glossary shipped with tipdex.
+    pub fn builtin() -> Glossary {
+        Glossary::parse(BUILTIN, "built-in glossary.toml").expect("the shipped glossary parses")
+    }
+
+    /// The glossary text of a corpus directory: its `glossary.toml`, else the built-in one.
+    pub fn text_for_corpus(dir: &Path) -> Result<String> {
+        let path = dir.join(FILE_NAME);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BUILTIN.to_string()),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// Whether a folded term is an abbreviation that is also an ordinary word.
+    pub fn is_ambiguous(&self, folded: &str) -> bool {
+        self.ambiguous.contains(folded)
+    }
+}
+
+/// Lowercased, accent-folded words of `text` (split on anything but letters and digits).
+pub fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().map(fold_char).collect::<String>().to_lowercase())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+version = 1
+ambiguous = ["WHO"]
+[[synonyms]]
+terms = ["traite des êtres humains", "trafficking in human beings", "THB"]
+[[forms]]
+terms = ["child", "children"]
+[intents]
+newest = ["most recent"]
+"#;
+
+    #[test]
+    fn parses_terms_into_folded_words() {
+        let g = Glossary::parse(SAMPLE, "g.toml").unwrap();
+        assert_eq!(
+            g.synonyms[0][0].words,
+            vec!["traite", "des", "etres", "humains"]
+        );
+        assert!(g.is_ambiguous("who"));
+        assert_eq!(g.intents.newest[0].words, vec!["most", "recent"]);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_problem() {
+        let e = Glossary::parse("version = 1\n[[synonyms]]\nterms = [\"alone\"]\n", "g.toml")
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("g.toml") && e.to_string().contains("two terms"),
+            "{e}"
+        );
+        let e = Glossary::parse("version = 9\n", "g.toml").unwrap_err();
+        assert!(e.to_string().contains("version 9"), "{e}");
+        let e = Glossary::parse("version = 1\n[[synonym]]\nterms=[]\n", "g.toml").unwrap_err();
+        assert!(e.to_string().contains("synonym"), "{e}");
+    }
+
+    #[test]
+    fn shipped_glossary_parses_and_every_entry_resolves() {
+        let g = Glossary::builtin();
+        assert!(g.synonyms.len() >= 50, "a thorough glossary");
+        for group in g.synonyms.iter().chain(g.forms.iter()) {
+            for term in group {
+                assert!(!term.words.is_empty(), "{:?}", term.text);
+            }
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! Query understanding with the field's vocabulary: glossary expansions (abbreviations,
+//! synonyms, French names, word forms), question words, and intents (reports, newest,
+//! people) that change the ranking instead of the match.
+
+use super::query::{Clause, Group, ParsedQuery};
+use super::ranking::is_written_in_capitals;
+use crate::glossary::{words, Glossary, Term};
+
+/// Weight of a synonym, abbreviation or translation relative to the typed words.
+pub const SYNONYM_WEIGHT: f32 = 0.6;
+/// Weight of another form of the typed word (child → children).
+pub const FORM_WEIGHT: f32 = 0.9;
+/// Relative extra weight of an alternative sharing word stems with the typed words ("traite des
+/// personnes" is closer to "trafficking in persons" than to "human trafficking").
+const COGNATE_BONUS: f32 = 0.5;
+/// Words allowed between the typed words of a multi-word glossary term.
+const TYPED_SPAN_SLOP: u32 = 2;
+
+/// Question words: they ask, they do not describe what is sought.
+const QUESTION_WORDS: [&str; 9] = [
+    "who", "what", "which", "where", "when", "how", "whom", "whose", "why",
+];
+/// Auxiliaries dropped from questions ("what does WHO do", "who is ...").
+const AUXILIARIES: [&str; 8] = ["is", "are", "was", "were", "does", "do", "did", "can"];
+
+/// What the query asks for beyond its words.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Intents {
+    /// "report(s)": prefer documents.
+    pub reports: bool,
+    /// "latest", "most recent": newest documents first.
+    pub newest: bool,
+    /// "who is …": prefer mandate holders.
+    pub people: bool,
+}
+
+/// What the domain layer did to a query.
+#[derive(Debug, Clone, Default)]
+pub struct Understanding {
+    /// Intents found.
+    pub intents: Intents,
+    /// Human-readable notes (shown by `--explain`).
+    pub notes: Vec<String>,
+}
+
+/// Applies intents, question words and glossary expansions to a parsed query, in place.
+pub fn understand(parsed: &mut ParsedQuery, glossary: &Glossary) -> Understanding {
+    let mut u = Understanding::default();
+    people_intent(parsed, glossary, &mut u);
+    question_words(parsed, &mut u);
+    phrase_intent(
+        parsed,
+        &glossary.intents.newest,
+        &mut u,
+        |u| u.intents.newest = true,
+        "newest first",
+    );
+    reports_intent(parsed, glossary, &mut u);
+    expand(parsed, glossary, &mut u);
+    u
+}
+
+/// A plain typed word: one unscoped, unquoted, non-negated clause.
+fn plain_word(group: &Group) -> Option<&Clause> {
+    match group.clauses.as_slice() {
+        [c] if !group.negated && !c.phrase && c.scope.is_none() && !c.expansion => Some(c),
+        _ => None,
+    }
+}
+
+/// Folded words of each group (`None` for groups that are not plain words).
+fn group_words(parsed: &ParsedQuery) -> Vec<Option<Vec<String>>> {
+    parsed
+        .groups
+        .iter()
+        .map(|g| plain_word(g).map(|c| words(&c.text)))
+        .collect()
+}
+
+/// Finds `term` as consecutive plain groups starting at group `start`; returns the end.
+fn match_at(words_of: &[Option<Vec<String>>], start: usize, term: &[String]) -> Option<usize> {
+    let mut pos = 0;
+    let mut g = start;
+    while pos < term.len() {
+        let w = words_of.get(g)?.as_ref()?;
+        if w.is_empty() || term.len() < pos + w.len() || term[pos..pos + w.len()] != w[..] {
+            return None;
+        }
+        pos += w.len();
+        g += 1;
+    }
+    Some(g)
+}
+
+fn people_intent(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) {
+    let words_of = group_words(parsed);
+    let mut best: Option<(usize, &Term)> = None;
+    for term in &glossary.intents.people {
+        if let Some(end) = match_at(&words_of, 0, &term.words) {
+            if best.is_none_or(|(e, _)| end > e) {
+                best = Some((end, term));
+            }
+        }
+    }
+    if let Some((end, term)) = best {
+        if end < parsed.groups.len() {
+            parsed.groups.drain(..end);
+            u.intents.people = true;
+            u.notes.push(format!(
+                "intent: `{}` asks for people: mandate holders first",
+                term.text
+            ));
+        }
+    }
+}
+
+fn question_words(parsed: &mut ParsedQuery, u: &mut Understanding) {
+    let is_question = parsed
+        .groups
+        .first()
+        .and_then(plain_word)
+        .is_some_and(|c| QUESTION_WORDS.contains(&c.text.to_lowercase().as_str()))
+        || u.intents.people;
+    if !is_question {
+        return;
+    }
+    let drop: Vec<bool> = parsed
+        .groups
+        .iter()
+        .map(|g| {
+            plain_word(g).is_some_and(|c| {
+                let lower = c.text.to_lowercase();
+                !is_written_in_capitals(&c.text)
+                    && (QUESTION_WORDS.contains(&lower.as_str())
+                        || AUXILIARIES.contains(&lower.as_str()))
+            })
+        })
+        .collect();
+    if drop.iter().all(|d| *d) || !drop.iter().any(|d| *d) {
+        return;
+    }
+    let mut dropped = Vec::new();
+    let mut keep = drop.iter().map(|d| !d);
+    parsed.groups.retain(|g| {
+        let k = keep.next().unwrap_or(true);
+        if !k {
+            dropped.extend(g.clauses.iter().map(|c| c.text.clone()));
+        }
+        k
+    });
+    u.notes.push(format!(
+        "question words not matched: {}",
+        dropped.join(", ")
+    ));
+}
+
+fn phrase_intent(
+    parsed: &mut ParsedQuery,
+    terms: &[Term],
+    u: &mut Understanding,
+    set: impl Fn(&mut Understanding),
+    what: &str,
+) {
+    let mut found = false;
+    loop {
+        let words_of = group_words(parsed);
+        let hit = (0..parsed.groups.len()).find_map(|start| {
+            terms
+                .iter()
+                .filter_map(|t| match_at(&words_of, start, &t.words).map(|end| (start, end, t)))
+                .max_by_key(|(_, end, _)| *end)
+        });
+        let Some((start, end, term)) = hit else { break };
+        if end - start >= parsed.groups.len() {
+            break;
+        }
+        u.notes.push(format!("intent: `{}`: {what}", term.text));
+        parsed.groups.drain(start..end);
+        found = true;
+    }
+    if found {
+        set(u);
+    }
+}
+
+fn reports_intent(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) {
+    let words_of = group_words(parsed);
+    for (i, w) in words_of.iter().enumerate() {
+        let Some(w) = w else { continue };
+        if glossary.intents.reports.iter().any(|t| &t.words == w) {
+            parsed.groups[i].optional = true;
+            if !u.intents.reports {
+                u.notes
+                    .push(format!("intent: `{}`: reports first", w.join(" ")));
+            }
+            u.intents.reports = true;
+        }
+    }
+}
+
+/// One glossary match: groups `start..end` and what they expand to.
+struct Expansion {
+    start: usize,
+    end: usize,
+    alternatives: Vec<(Term, f32)>,
+}
+
+fn expand(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) {
+    let words_of = group_words(parsed);
+    let mut expansions: Vec<Expansion> = Vec::new();
+    let mut covered = vec![false; parsed.groups.len()];
+    // Longest spans first, then left to right.
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    let tables = [
+        (&glossary.synonyms, SYNONYM_WEIGHT),
+        (&glossary.forms, FORM_WEIGHT),
+    ];
+    for start in 0..parsed.groups.len() {
+        for (table, _) in tables {
+            for group in table.iter() {
+                for term in group {
+                    if let Some(end) = match_at(&words_of, start, &term.words) {
+                        candidates.push((start, end));
+                    }
+                }
+            }
+        }
+    }
+    candidates.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
+    candidates.dedup();
+    for (start, end) in candidates {
+        if covered[start..end].iter().any(|c| *c) {
+            continue;
+        }
+        let typed: Vec<String> = parsed.groups[start..end]
+            .iter()
+            .filter_map(|g| plain_word(g).map(|c| c.text.clone()))
+            .collect();
+        let typed_text = typed.join(" ");
+        let span: Vec<String> = words_of[start..end]
+            .iter()
+            .flatten()
+            .flatten()
+            .cloned()
+            .collect();
+        if glossary.is_ambiguous(&span.join(" ")) && !is_written_in_capitals(&typed_text) {
+            continue;
+        }
+        let mut alternatives: Vec<(Term, f32)> = Vec::new();
+        for (table, base) in tables {
+            for group in table.iter().filter(|g| g.iter().any(|t| t.words == span)) {
+                for term in group.iter().filter(|t| t.words != span) {
+                    let weight = base
+                        * (1.0 + COGNATE_BONUS * cognate_share(&span, &term.words))
+                        * length_balance(span.len(), term.words.len());
+                    match alternatives.iter_mut().find(|(t, _)| t.words == term.words) {
+                        Some((_, w)) => *w = w.max(weight),
+                        None => alternatives.push((term.clone(), weight)),
+                    }
+                }
+            }
+        }
+        if alternatives.is_empty() {
+            continue;
+        }
+        covered[start..end].iter_mut().for_each(|c| *c = true);
+        let shown: Vec<&str> = alternatives.iter().map(|(t, _)| t.text.as_str()).collect();
+        u.notes.push(format!(
+            "glossary: `{typed_text}` also means {}",
+            shown.join(", ")
+        ));
+        expansions.push(Expansion {
+            start,
+            end,
+            alternatives,
+        });
+    }
+    expansions.sort_by(|a, b| b.start.cmp(&a.start));
+    for e in expansions {
+        let mut clauses = if e.end - e.start == 1 {
+            parsed.groups[e.start].clauses.clone()
+        } else {
+            let typed: Vec<String> = parsed.groups[e.start..e.end]
+                .iter()
+                .flat_map(|g| g.clauses.iter().map(|c| c.text.clone()))
+                .collect();
+            let mut c = Clause::typed(typed.join(" "), true, None);
+            c.slop = TYPED_SPAN_SLOP;
+            vec![c]
+        };
+        for (term, weight) in e.alternatives {
+            let mut c = Clause::typed(term.text.clone(), term.words.len() > 1, None);
+            c.weight = weight;
+            c.expansion = true;
+            clauses.push(c);
+        }
+        let optional = parsed.groups[e.start..e.end].iter().all(|g| g.optional);
+        parsed.groups.splice(
+            e.start..e.end,
+            [Group {
+                clauses,
+                negated: false,
+                optional,
+            }],
+        );
+    }
+}
+
+/// A phrase's BM25 score grows with its number of words; alternatives longer than what
+/// was typed are scaled down (and shorter ones up) so none wins by length alone.
+fn length_balance(typed: usize, alt: usize) -> f32 {
+    ((typed.max(1) as f32) / (alt.max(1) as f32))
+        .sqrt()
+        .clamp(0.5, 1.5)
+}
+
+/// Share of `alt`'s content words that begin like one of the typed words (first 4 letters).
+fn cognate_share(typed: &[String], alt: &[String]) -> f32 {
+    let stem = |w: &String| w.chars().take(4).collect::<String>();
+    let content: Vec<&String> = alt.iter().filter(|w| w.chars().count() >= 4).collect();
+    if content.is_empty() {
+        return 0.0;
+    }
+    let typed: Vec<String> = typed
+        .iter()
+        .filter(|w| w.chars().count() >= 4)
+        .map(stem)
+        .collect();
+    let shared = content.iter().filter(|w| typed.contains(&stem(w))).count();
+    shared as f32 / content.len() as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::query::parse;
+
+    fn glossary() -> Glossary {
+        Glossary::parse(
+            r#"
+version = 1
+ambiguous = ["WHO", "TIP"]
+[[synonyms]]
+terms = ["traite des personnes", "trafficking in persons", "TIP"]
+[[synonyms]]
+terms = ["World Health Organization", "WHO", "OMS"]
+[[forms]]
+terms = ["child", "children"]
+[intents]
+reports = ["report", "reports"]
+newest = ["most recent", "latest"]
+people = ["who is", "who reports on"]
+"#,
+            "test",
+        )
+        .unwrap()
+    }
+
+    fn texts(q: &ParsedQuery) -> Vec<Vec<String>> {
+        q.groups
+            .iter()
+            .map(|g| g.clauses.iter().map(|c| c.text.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn multi_word_french_term_expands_to_english() {
+        let mut q = parse("traite des personnes");
+        let u = understand(&mut q, &glossary());
+        assert_eq!(q.groups.len(), 1);
+        assert_eq!(
+            texts(&q)[0],
+            vec!["traite des personnes", "trafficking in persons", "TIP"]
+        );
+        assert!(q.groups[0].clauses[1].expansion);
+        assert!(q.groups[0].clauses[1].weight < 1.0);
+        assert!(u.notes.iter().any(|n| n.contains("glossary")));
+    }
+
+    #[test]
+    fn ambiguous_acronyms_expand_only_in_capitals() {
+        let mut q = parse("TIP");
+        understand(&mut q, &glossary());
+        assert_eq!(q.groups[0].clauses.len(), 3);
+        let mut q = parse("tip");
+        understand(&mut q, &glossary());
+        assert_eq!(q.groups[0].clauses.len(), 1);
+    }
+
+    #[test]
+    fn questions_and_intents_do_not_drive_the_match() {
+        let mut q = parse("Who is the Special Rapporteur on slavery?");
+        let u = understand(&mut q, &glossary());
+        assert!(u.intents.people);
+        assert_eq!(
+            texts(&q).concat(),
+            vec!["the", "Special", "Rapporteur", "on", "slavery"]
+        );
+        let mut q = parse("what does WHO do");
+        let u = understand(&mut q, &glossary());
+        assert!(!u.intents.people);
+        assert_eq!(texts(&q)[0][0], "WHO");
+        assert_eq!(q.groups.len(), 1);
+        let mut q = parse("most recent report on slavery");
+        let u = understand(&mut q, &glossary());
+        assert!(u.intents.newest && u.intents.reports);
+        assert!(q.groups[0].optional, "`report` scores but is not required");
+    }
+
+    #[test]
+    fn word_forms_join_irregular_plurals() {
+        let mut q = parse("child exploitation");
+        understand(&mut q, &glossary());
+        assert_eq!(texts(&q)[0], vec!["child", "children"]);
+        assert!(q.groups[0].clauses[1].weight >= FORM_WEIGHT);
+    }
+}
