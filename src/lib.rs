@@ -11,6 +11,7 @@ pub mod glossary;
 pub mod index;
 pub mod schema;
 pub mod search;
+pub mod server;
 
 pub use corpus::{Kind, Section};
 pub use error::{Error, Result};

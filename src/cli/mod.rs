@@ -3,6 +3,7 @@
 pub mod index;
 pub mod query;
 pub mod sections;
+pub mod serve;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -31,6 +32,8 @@ pub enum Command {
     Query(query::Args),
     /// Print every section of the corpus as one JSON object per line.
     Sections(sections::Args),
+    /// Serve the search API, a Meilisearch-compatible API and a search page over HTTP.
+    Serve(serve::Args),
 }
 
 /// Runs the chosen subcommand.
@@ -39,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Index(args) => index::run(args),
         Command::Query(args) => query::run(args),
         Command::Sections(args) => sections::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

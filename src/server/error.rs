@@ -1,0 +1,201 @@
+//! HTTP errors: the one place where library errors and bad requests become a status
+//! code and a JSON body, in the native shape `{"error": {"code", "message"}}` or in
+//! Meilisearch's shape `{"message", "code", "type", "link"}`.
+
+use crate::error::Error;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Which API an error is answered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `/api/*`, `/health` and everything else: `{"error": {"code", "message"}}`.
+    Native,
+    /// The Meilisearch-compatible routes: `{"message", "code", "type", "link"}`.
+    Meili,
+}
+
+/// An error answered to a client.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code (`invalid_parameter`, `not_found`, ...).
+    pub code: String,
+    /// What went wrong, for a person.
+    pub message: String,
+    /// Body shape.
+    pub flavor: Flavor,
+}
+
+impl ApiError {
+    /// An error with a status, a code and a message, in the native shape.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            flavor: Flavor::Native,
+        }
+    }
+
+    /// 400 for a bad parameter.
+    pub fn bad_parameter(parameter: &str, message: impl std::fmt::Display) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            format!("invalid {parameter}: {message}"),
+        )
+    }
+
+    /// 404 for a path no route serves.
+    pub fn no_route(path: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no route for {path}"),
+        )
+    }
+
+    /// 500 for a bug (a panic or a failed task): never caused by what a client sent.
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+
+    /// The same error in Meilisearch's shape, with a Meilisearch error code.
+    pub fn meili(mut self, code: &str) -> ApiError {
+        self.flavor = Flavor::Meili;
+        self.code = code.to_string();
+        self
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> serde_json::Value {
+        match self.flavor {
+            Flavor::Native => json!({"error": {"code": self.code, "message": self.message}}),
+            Flavor::Meili => {
+                let kind = if self.status.is_server_error() {
+                    "internal"
+                } else {
+                    "invalid_request"
+                };
+                json!({
+                    "message": self.message,
+                    "code": self.code,
+                    "type": kind,
+                    "link": format!("https://docs.meilisearch.com/errors#{}", self.code),
+                })
+            }
+        }
+    }
+
+    /// The whole response as bytes (for answers written before hyper sees a request).
+    pub fn raw_response(&self) -> Vec<u8> {
+        let body =
+            String::from_utf8(to_safe_json(&self.body()).unwrap_or_default()).unwrap_or_default();
+        format!(
+            "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+             connection: close\r\naccess-control-allow-origin: *\r\n\
+             x-content-type-options: nosniff\r\n\r\n{body}",
+            self.status.as_u16(),
+            self.status.canonical_reason().unwrap_or(""),
+            body.len()
+        )
+        .into_bytes()
+    }
+}
+
+/// Library errors: bad requests are 400, missing things 404, an unusable index 503,
+/// anything else 500 (a fault of the server, never of the request).
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        let message = e.to_string();
+        let (status, code) = match &e {
+            Error::InvalidRequest { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
+            Error::NotFound(_) => (StatusCode::NOT_FOUND, "document_not_found"),
+            Error::IndexMissing { .. } => (StatusCode::NOT_FOUND, "index_not_found"),
+            Error::IndexUnusable { .. } | Error::IndexLocked { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "index_unavailable")
+            }
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        ApiError::new(status, code, message)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            eprintln!("tipdex serve: {self}");
+        }
+        (self.status, SafeJson(self.body())).into_response()
+    }
+}
+
+/// A JSON response whose strings escape `<`, `>` and `&` (as `\u003c`, ...): the same
+/// data for any JSON parser, and nothing a browser could mistake for markup even if it
+/// ignored the content type.
+pub struct SafeJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for SafeJson<T> {
+    fn into_response(self) -> Response {
+        match to_safe_json(&self.0) {
+            Ok(body) => (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
+            Err(e) => {
+                ApiError::internal(format!("cannot serialize the answer: {e}")).into_response()
+            }
+        }
+    }
+}
+
+/// Serializes `value` as JSON with `<`, `>` and `&` escaped inside strings.
+pub fn to_safe_json<T: serde::Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(1024);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, MarkupSafe);
+    value.serialize(&mut ser)?;
+    Ok(out)
+}
+
+struct MarkupSafe;
+
+impl serde_json::ser::Formatter for MarkupSafe {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, b) in fragment.bytes().enumerate() {
+            let escaped: &[u8] = match b {
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                b'&' => b"\\u0026",
+                _ => continue,
+            };
+            writer.write_all(&fragment.as_bytes()[start..i])?;
+            writer.write_all(escaped)?;
+            start = i + 1;
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}

@@ -1,0 +1,900 @@
+//! The Meilisearch search API subset, for one index with uid `sections`, so the
+//! Meilisearch clients and InstantSearch work unchanged against tipdex.
+//!
+//! Routes: `POST`/`GET /indexes/sections/search`, `POST /multi-search`,
+//! `GET /indexes`, `GET /indexes/sections`, `GET /indexes/sections/documents/{id}` and
+//! `GET /version` (`GET /health` is shared with the native API). Search parameters:
+//! `q`, `offset`/`limit` or `page`/`hitsPerPage`, `filter` (see [`super::filter`]),
+//! `facets` (`kind`, `year`, `org`), `attributesToRetrieve`, `attributesToHighlight`,
+//! `highlightPreTag`/`highlightPostTag`, `attributesToCrop`/`cropLength`/`cropMarker`,
+//! `showMatchesPosition` and `showRankingScore`; other parameters are ignored.
+//!
+//! Unlike Meilisearch, every string in `_formatted` is HTML: document text is escaped
+//! (only the highlight tags and crop marker the client chose are inserted raw), so it can
+//! be put into a page as it is. `_matchesPosition` offsets are in bytes, as Meilisearch's.
+
+use super::error::{ApiError, SafeJson};
+use super::native::{check_query_length, truncate};
+use super::{filter, AppState, Limits};
+use crate::error::Error;
+use crate::search::highlight::{escape_html, Highlighter, Span};
+use crate::search::{Engine, SearchRequest, MAX_LIMIT, MAX_OFFSET};
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+/// The one index uid.
+pub const INDEX_UID: &str = "sections";
+/// Hits per page when neither `limit` nor `hitsPerPage` is given (Meilisearch's default).
+pub const DEFAULT_LIMIT: usize = 20;
+/// Words kept by `attributesToCrop` when `cropLength` is not given.
+pub const DEFAULT_CROP_LENGTH: usize = 10;
+/// The attributes `filter` and `facets` accept.
+pub const FILTERABLE: [&str; 3] = ["kind", "org", "year"];
+
+/// One search, as the Meilisearch clients send it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeiliQuery {
+    /// The index (in `/multi-search`).
+    pub index_uid: Option<String>,
+    /// The query text; none or empty: every section.
+    pub q: Option<String>,
+    /// Hits to skip.
+    pub offset: Option<usize>,
+    /// Hits to return.
+    pub limit: Option<usize>,
+    /// Page number, from 1 (switches to page-based answers).
+    pub page: Option<usize>,
+    /// Hits per page (switches to page-based answers).
+    pub hits_per_page: Option<usize>,
+    /// A filter expression, or the array form.
+    pub filter: Option<Value>,
+    /// Attributes to count values of.
+    pub facets: Option<Vec<String>>,
+    /// Attributes to return (`*`: all).
+    pub attributes_to_retrieve: Option<Vec<String>>,
+    /// Attributes to highlight in `_formatted` (`*`: all).
+    pub attributes_to_highlight: Option<Vec<String>>,
+    /// Inserted before a match (default `<em>`).
+    pub highlight_pre_tag: Option<String>,
+    /// Inserted after a match (default `</em>`).
+    pub highlight_post_tag: Option<String>,
+    /// Attributes to crop in `_formatted`, optionally `attr:words`.
+    pub attributes_to_crop: Option<Vec<String>>,
+    /// Words kept around the matches when cropping.
+    pub crop_length: Option<usize>,
+    /// Marks a cropped end (default `…`).
+    pub crop_marker: Option<String>,
+    /// Add `_matchesPosition` to each hit.
+    pub show_matches_position: Option<bool>,
+    /// Add `_rankingScore` to each hit.
+    pub show_ranking_score: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MeiliResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index_uid: Option<String>,
+    hits: Vec<Value>,
+    query: String,
+    processing_time_ms: u64,
+    #[serde(flatten)]
+    pagination: Pagination,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facet_distribution: Option<BTreeMap<String, BTreeMap<String, u64>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facet_stats: Option<BTreeMap<String, Value>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+enum Pagination {
+    Offset {
+        limit: usize,
+        offset: usize,
+        estimated_total_hits: usize,
+    },
+    Pages {
+        hits_per_page: usize,
+        page: usize,
+        total_pages: usize,
+        total_hits: usize,
+    },
+}
+
+/// `POST /indexes/{uid}/search`.
+pub async fn search_post(
+    State(app): State<AppState>,
+    Path(uid): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<SafeJson<Value>, ApiError> {
+    check_uid(&uid)?;
+    let query: MeiliQuery = read_json(&headers, body, &app.limits).await?;
+    let limits = app.limits;
+    app.with_engine(move |engine| search(engine, &query, &limits))
+        .await
+        .map(SafeJson)
+}
+
+/// `GET /indexes/{uid}/search?q=...` (list parameters comma-separated).
+pub async fn search_get(
+    State(app): State<AppState>,
+    Path(uid): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<SafeJson<Value>, ApiError> {
+    check_uid(&uid)?;
+    let query = query_from_url(raw.as_deref().unwrap_or(""))?;
+    let limits = app.limits;
+    app.with_engine(move |engine| search(engine, &query, &limits))
+        .await
+        .map(SafeJson)
+}
+
+#[derive(Debug, Deserialize)]
+struct MultiSearch {
+    queries: Vec<Value>,
+    #[serde(default)]
+    federation: Option<Value>,
+}
+
+/// `POST /multi-search`: `{"queries": [{"indexUid": "sections", "q": ...}, ...]}`.
+pub async fn multi_search(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<SafeJson<Value>, ApiError> {
+    let request: MultiSearch = read_json(&headers, body, &app.limits).await?;
+    if request.federation.as_ref().is_some_and(|f| !f.is_null()) {
+        return Err(bad("federated multi-search is not supported by tipdex")
+            .meili("invalid_multi_search_federated"));
+    }
+    let mut queries = Vec::with_capacity(request.queries.len());
+    for (i, value) in request.queries.into_iter().enumerate() {
+        let inside = |e: ApiError| ApiError {
+            message: format!("Inside `.queries[{i}]`: {}", e.message),
+            ..e
+        };
+        let query: MeiliQuery = serde_json::from_value(value)
+            .map_err(|e| inside(bad(e.to_string()).meili("bad_request")))?;
+        match query.index_uid.as_deref() {
+            Some(uid) => check_uid(uid).map_err(inside)?,
+            None => {
+                return Err(inside(
+                    bad("missing field `indexUid`").meili("missing_index_uid"),
+                ))
+            }
+        }
+        queries.push(query);
+    }
+    let limits = app.limits;
+    app.with_engine(move |engine| {
+        let mut results = Vec::with_capacity(queries.len());
+        for (i, query) in queries.iter().enumerate() {
+            let result = search(engine, query, &limits).map_err(|e| ApiError {
+                message: format!("Inside `.queries[{i}]`: {}", e.message),
+                ..e
+            })?;
+            results.push(result);
+        }
+        Ok(json!({ "results": results }))
+    })
+    .await
+    .map(SafeJson)
+}
+
+/// `GET /indexes`: the one index.
+pub async fn indexes(State(app): State<AppState>) -> SafeJson<Value> {
+    let info = index_description(&app);
+    SafeJson(json!({"results": [info], "offset": 0, "limit": 20, "total": 1}))
+}
+
+/// `GET /indexes/{uid}`.
+pub async fn index_info(
+    State(app): State<AppState>,
+    Path(uid): Path<String>,
+) -> Result<SafeJson<Value>, ApiError> {
+    check_uid(&uid)?;
+    Ok(SafeJson(index_description(&app)))
+}
+
+/// `GET /indexes/{uid}/documents/{id}`: one section.
+pub async fn document(
+    State(app): State<AppState>,
+    Path((uid, id)): Path<(String, String)>,
+) -> Result<SafeJson<Value>, ApiError> {
+    check_uid(&uid)?;
+    app.with_engine(move |engine| match engine.get(&id) {
+        Ok(section) => serde_json::to_value(section).map_err(|e| ApiError::internal(e.to_string())),
+        Err(Error::NotFound(_)) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "document_not_found",
+            format!("Document `{}` not found.", truncate(&id, 100)),
+        )
+        .meili("document_not_found")),
+        Err(e) => Err(meili_error(e)),
+    })
+    .await
+    .map(SafeJson)
+}
+
+/// `GET /version`.
+pub async fn version() -> SafeJson<Value> {
+    SafeJson(json!({
+        "commitSha": "unknown",
+        "commitDate": "unknown",
+        "pkgVersion": env!("CARGO_PKG_VERSION"),
+        "engine": "tipdex",
+    }))
+}
+
+fn index_description(app: &AppState) -> Value {
+    let built = rfc3339(app.live.engine().info().built_at);
+    json!({"uid": INDEX_UID, "primaryKey": "id", "createdAt": built, "updatedAt": built})
+}
+
+fn check_uid(uid: &str) -> Result<(), ApiError> {
+    if uid == INDEX_UID {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "index_not_found",
+        format!("Index `{}` not found.", truncate(uid, 100)),
+    )
+    .meili("index_not_found"))
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message).meili("bad_request")
+}
+
+/// A library error in Meilisearch's shape.
+fn meili_error(e: Error) -> ApiError {
+    let code = match &e {
+        Error::InvalidRequest { parameter, .. } => match parameter.as_str() {
+            "filter" => "invalid_search_filter",
+            "limit" => "invalid_search_limit",
+            "offset" => "invalid_search_offset",
+            _ => "bad_request",
+        },
+        Error::NotFound(_) => "document_not_found",
+        Error::IndexMissing { .. } => "index_not_found",
+        _ => "internal",
+    };
+    ApiError::from(e).meili(code)
+}
+
+/// Reads a JSON body of at most `limits.max_body_bytes`, within `limits.request_timeout`.
+/// An empty body is `{}`.
+async fn read_json<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    limits: &Limits,
+) -> Result<T, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the request body is larger than {} bytes",
+                limits.max_body_bytes
+            ),
+        )
+        .meili("payload_too_large")
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
+        return Err(too_large());
+    }
+    let read = async {
+        let mut stream = body.into_data_stream();
+        let mut bytes: Vec<u8> = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| bad(format!("cannot read the request body: {e}")))?;
+            if bytes.len() + chunk.len() > limits.max_body_bytes {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    };
+    let bytes = tokio::time::timeout(limits.request_timeout, read)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!(
+                    "the request body did not arrive within {} s",
+                    limits.request_timeout.as_secs_f64()
+                ),
+            )
+            .meili("request_timeout")
+        })??;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::from_str("{}").map_err(|e| bad(e.to_string()));
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|e| bad(format!("the body is not a valid search request: {e}")))
+}
+
+/// The parameters of `GET /indexes/{uid}/search`, lists comma-separated.
+fn query_from_url(raw: &str) -> Result<MeiliQuery, ApiError> {
+    let mut query = MeiliQuery::default();
+    for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
+        let number = |v: &str| {
+            v.trim().parse::<usize>().map_err(|_| {
+                bad(format!(
+                    "`{}` is not a valid number for `{name}`",
+                    truncate(v, 40)
+                ))
+                .meili(&format!("invalid_search_{}", snake(&name)))
+            })
+        };
+        let list = |v: &str| -> Vec<String> {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let flag = |v: &str| matches!(v.trim(), "true" | "1");
+        match name.as_ref() {
+            "q" => query.q = Some(value.into_owned()),
+            "offset" => query.offset = Some(number(&value)?),
+            "limit" => query.limit = Some(number(&value)?),
+            "page" => query.page = Some(number(&value)?),
+            "hitsPerPage" => query.hits_per_page = Some(number(&value)?),
+            "cropLength" => query.crop_length = Some(number(&value)?),
+            "filter" => query.filter = Some(Value::String(value.into_owned())),
+            "facets" => query.facets = Some(list(&value)),
+            "attributesToRetrieve" => query.attributes_to_retrieve = Some(list(&value)),
+            "attributesToHighlight" => query.attributes_to_highlight = Some(list(&value)),
+            "attributesToCrop" => query.attributes_to_crop = Some(list(&value)),
+            "highlightPreTag" => query.highlight_pre_tag = Some(value.into_owned()),
+            "highlightPostTag" => query.highlight_post_tag = Some(value.into_owned()),
+            "cropMarker" => query.crop_marker = Some(value.into_owned()),
+            "showMatchesPosition" => query.show_matches_position = Some(flag(&value)),
+            "showRankingScore" => query.show_ranking_score = Some(flag(&value)),
+            _ => {}
+        }
+    }
+    Ok(query)
+}
+
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Runs one Meilisearch search and builds its answer.
+pub fn search(engine: &Engine, query: &MeiliQuery, limits: &Limits) -> Result<Value, ApiError> {
+    let started = Instant::now();
+    let text = query.q.clone().unwrap_or_default();
+    check_query_length("q", &text, limits).map_err(|e| e.meili("invalid_search_q"))?;
+
+    let paged = query.page.is_some() || query.hits_per_page.is_some();
+    let (offset, limit, page, per_page) = if paged {
+        let per_page = query.hits_per_page.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+        let page = query.page.unwrap_or(1);
+        let offset = page.saturating_sub(1).saturating_mul(per_page);
+        let limit = if page == 0 { 0 } else { per_page };
+        (offset, limit, page, per_page)
+    } else {
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+        (query.offset.unwrap_or(0), limit, 0, 0)
+    };
+
+    let filter = match &query.filter {
+        Some(value) => filter::parse_value(value)
+            .map_err(|e| bad(format!("invalid filter: {e}")).meili("invalid_search_filter"))?,
+        None => None,
+    };
+    let facets = facet_names(query.facets.as_deref())?;
+
+    let mut request = SearchRequest::new(text.clone());
+    request.filter = filter;
+    // Past the deepest offset there is nothing to show (Meilisearch answers no hits).
+    let beyond = offset > MAX_OFFSET;
+    request.offset = if beyond { 0 } else { offset };
+    request.limit = if beyond { 0 } else { limit };
+    request.validate().map_err(meili_error)?;
+    let response = engine.search(&request).map_err(meili_error)?;
+
+    let facet_distribution = if facets.is_empty() {
+        None
+    } else {
+        let counts = engine.facet_distribution(&request).map_err(meili_error)?;
+        let mut out = BTreeMap::new();
+        for name in &facets {
+            let values = match name.as_str() {
+                "kind" => counts.kind.clone(),
+                "year" => counts.year.clone(),
+                _ => counts.org.clone(),
+            };
+            out.insert(name.clone(), values);
+        }
+        Some(out)
+    };
+    let facet_stats = facet_distribution.as_ref().and_then(|d| {
+        let years: Vec<i64> = d
+            .get("year")?
+            .keys()
+            .filter_map(|y| y.parse().ok())
+            .collect();
+        let (min, max) = (years.iter().min()?, years.iter().max()?);
+        Some(BTreeMap::from([(
+            "year".to_string(),
+            json!({"min": min, "max": max}),
+        )]))
+    });
+
+    let format = Format::new(engine, query, &text);
+    let hits = response
+        .hits
+        .iter()
+        .map(|hit| {
+            let section = serde_json::to_value(&hit.section)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            Ok(format.hit(section, hit.score, query))
+        })
+        .collect::<Result<Vec<Value>, ApiError>>()?;
+
+    let total = response.total_hits;
+    let pagination = if paged {
+        Pagination::Pages {
+            hits_per_page: per_page,
+            page,
+            total_pages: if per_page == 0 {
+                0
+            } else {
+                total.div_ceil(per_page)
+            },
+            total_hits: total,
+        }
+    } else {
+        Pagination::Offset {
+            limit,
+            offset,
+            estimated_total_hits: total,
+        }
+    };
+    let answer = MeiliResponse {
+        index_uid: query.index_uid.clone(),
+        hits,
+        query: text,
+        processing_time_ms: started.elapsed().as_millis() as u64,
+        pagination,
+        facet_distribution,
+        facet_stats,
+    };
+    serde_json::to_value(answer).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// The facet attributes asked for (`*`: all); an attribute that is not filterable is a 400.
+fn facet_names(asked: Option<&[String]>) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::new();
+    for name in asked.unwrap_or_default() {
+        if name == "*" {
+            return Ok(FILTERABLE.iter().map(|s| s.to_string()).collect());
+        }
+        if !FILTERABLE.contains(&name.as_str()) {
+            return Err(bad(format!(
+                "invalid facets: attribute `{}` is not filterable; the filterable attributes are `kind`, `org` and `year`",
+                truncate(name, 40)
+            ))
+            .meili("invalid_search_facets"));
+        }
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Which attributes a list names: all (`*`) or some.
+enum Attributes {
+    All,
+    Some(HashSet<String>),
+}
+
+impl Attributes {
+    fn from(list: Option<&[String]>) -> Attributes {
+        let list = list.unwrap_or_default();
+        if list.iter().any(|a| a == "*") {
+            Attributes::All
+        } else {
+            Attributes::Some(list.iter().cloned().collect())
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        match self {
+            Attributes::All => true,
+            Attributes::Some(set) => set.contains(name),
+        }
+    }
+}
+
+/// How hits are formatted for one search.
+struct Format {
+    highlighter: Option<Highlighter>,
+    formatted: bool,
+    highlight: Attributes,
+    crop_all: Option<usize>,
+    crop: HashMap<String, usize>,
+    pre: String,
+    post: String,
+    marker: String,
+    retrieve: Attributes,
+}
+
+impl Format {
+    fn new(engine: &Engine, query: &MeiliQuery, text: &str) -> Format {
+        let default_length = query.crop_length.unwrap_or(DEFAULT_CROP_LENGTH);
+        let mut crop = HashMap::new();
+        let mut crop_all = None;
+        for item in query.attributes_to_crop.as_deref().unwrap_or_default() {
+            let (name, length) = match item.rsplit_once(':') {
+                Some((name, n)) => match n.trim().parse::<usize>() {
+                    Ok(n) => (name, n),
+                    Err(_) => (item.as_str(), default_length),
+                },
+                None => (item.as_str(), default_length),
+            };
+            if name == "*" {
+                crop_all = Some(length);
+            } else {
+                crop.insert(name.to_string(), length);
+            }
+        }
+        let highlight_list = query.attributes_to_highlight.as_deref().unwrap_or_default();
+        let formatted = !highlight_list.is_empty() || crop_all.is_some() || !crop.is_empty();
+        let matches = query.show_matches_position.unwrap_or(false);
+        let needs_spans = formatted || matches;
+        let retrieve = match query.attributes_to_retrieve.as_deref() {
+            None => Attributes::All,
+            Some(list) => Attributes::from(Some(list)),
+        };
+        Format {
+            highlighter: needs_spans.then(|| engine.highlighter(text)),
+            formatted,
+            highlight: Attributes::from(Some(highlight_list)),
+            crop_all,
+            crop,
+            pre: query
+                .highlight_pre_tag
+                .clone()
+                .unwrap_or_else(|| "<em>".into()),
+            post: query
+                .highlight_post_tag
+                .clone()
+                .unwrap_or_else(|| "</em>".into()),
+            marker: query.crop_marker.clone().unwrap_or_else(|| "…".into()),
+            retrieve,
+        }
+    }
+
+    fn hit(&self, section: Value, score: f32, query: &MeiliQuery) -> Value {
+        let Value::Object(fields) = section else {
+            return section;
+        };
+        let fields: Map<String, Value> = fields
+            .into_iter()
+            .filter(|(k, _)| self.retrieve.contains(k))
+            .collect();
+        let mut out = fields.clone();
+        if self.formatted {
+            let formatted: Map<String, Value> = fields
+                .iter()
+                .map(|(k, v)| {
+                    let highlight = self.highlight.contains(k);
+                    let crop = self.crop.get(k).copied().or(self.crop_all);
+                    (k.clone(), self.format_value(v, highlight, crop))
+                })
+                .collect();
+            out.insert("_formatted".into(), Value::Object(formatted));
+        }
+        if query.show_matches_position.unwrap_or(false) {
+            let mut positions = Map::new();
+            for (k, v) in &fields {
+                self.positions(k, v, None, &mut positions);
+            }
+            out.insert("_matchesPosition".into(), Value::Object(positions));
+        }
+        if query.show_ranking_score.unwrap_or(false) {
+            out.insert("_rankingScore".into(), json!(score));
+        }
+        Value::Object(out)
+    }
+
+    fn spans(&self, text: &str) -> Vec<Span> {
+        self.highlighter
+            .as_ref()
+            .map(|h| h.spans(text))
+            .unwrap_or_default()
+    }
+
+    fn format_value(&self, value: &Value, highlight: bool, crop: Option<usize>) -> Value {
+        match value {
+            Value::String(text) => {
+                let spans = if highlight || crop.is_some() {
+                    self.spans(text)
+                } else {
+                    Vec::new()
+                };
+                let range = match crop {
+                    Some(words) => crop_range(text, &spans, words),
+                    None => (0, text.len()),
+                };
+                let marks: &[Span] = if highlight { &spans } else { &[] };
+                Value::String(render(
+                    text,
+                    marks,
+                    range,
+                    &self.pre,
+                    &self.post,
+                    &self.marker,
+                ))
+            }
+            Value::Number(n) => Value::String(n.to_string()),
+            Value::Bool(b) => Value::String(b.to_string()),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.format_value(v, highlight, crop))
+                    .collect(),
+            ),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.format_value(v, highlight, crop)))
+                    .collect(),
+            ),
+            Value::Null => Value::Null,
+        }
+    }
+
+    /// Adds the byte positions of matches in `value` under `path` (`indices` for arrays).
+    fn positions(
+        &self,
+        path: &str,
+        value: &Value,
+        index: Option<usize>,
+        out: &mut Map<String, Value>,
+    ) {
+        match value {
+            Value::String(text) => {
+                let spans = self.spans(text);
+                if spans.is_empty() {
+                    return;
+                }
+                let entry = out
+                    .entry(path.to_string())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(list) = entry {
+                    for s in spans {
+                        let mut p = json!({"start": s.start, "length": s.end - s.start});
+                        if let Some(i) = index {
+                            p["indices"] = json!([i]);
+                        }
+                        list.push(p);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.positions(path, item, Some(i), out);
+                }
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    self.positions(&format!("{path}.{k}"), v, index, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `text[from..to]` HTML-escaped, spans inside it wrapped in `pre`/`post`, `marker` at
+/// cropped ends.
+fn render(
+    text: &str,
+    spans: &[Span],
+    (from, to): (usize, usize),
+    pre: &str,
+    post: &str,
+    marker: &str,
+) -> String {
+    let mut out = String::with_capacity(to - from + 16);
+    if from > 0 {
+        out.push_str(marker);
+    }
+    let mut at = from;
+    for span in spans.iter().filter(|s| s.start >= from && s.end <= to) {
+        if span.start < at {
+            continue;
+        }
+        out.push_str(&escape_html(&text[at..span.start]));
+        out.push_str(pre);
+        out.push_str(&escape_html(&text[span.start..span.end]));
+        out.push_str(post);
+        at = span.end;
+    }
+    out.push_str(&escape_html(&text[at..to]));
+    if to < text.len() {
+        out.push_str(marker);
+    }
+    out
+}
+
+/// The byte range of `words` whitespace-separated words holding the most distinct
+/// matches, the matches centred in it; the whole text when it is that short.
+fn crop_range(text: &str, spans: &[Span], words: usize) -> (usize, usize) {
+    let bounds: Vec<(usize, usize)> = word_bounds(text);
+    let words = words.max(1);
+    if bounds.len() <= words {
+        return (0, text.len());
+    }
+    // The word each span starts and ends in.
+    let word_of = |byte: usize| {
+        bounds
+            .partition_point(|&(_, end)| end <= byte)
+            .min(bounds.len() - 1)
+    };
+    let located: Vec<(usize, usize, usize)> = spans
+        .iter()
+        .map(|s| {
+            (
+                word_of(s.start),
+                word_of(s.end.saturating_sub(1)),
+                s.matcher,
+            )
+        })
+        .collect();
+    let mut best: Option<(usize, usize, usize, usize)> = None; // (distinct, count, first, last)
+    for (i, &(first, _, _)) in located.iter().enumerate() {
+        let inside: Vec<&(usize, usize, usize)> = located[i..]
+            .iter()
+            .take_while(|(_, last, _)| *last < first + words)
+            .collect();
+        let mut distinct: Vec<usize> = inside.iter().map(|(_, _, m)| *m).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let last = inside.iter().map(|(_, l, _)| *l).max().unwrap_or(first);
+        let candidate = (distinct.len(), inside.len(), first, last);
+        if best.is_none_or(|b| (candidate.0, candidate.1) > (b.0, b.1)) {
+            best = Some(candidate);
+        }
+    }
+    let start = match best {
+        Some((_, _, first, last)) => {
+            let slack = words.saturating_sub(last - first + 1);
+            first.saturating_sub(slack / 2).min(bounds.len() - words)
+        }
+        None => 0,
+    };
+    (bounds[start].0, bounds[start + words - 1].1)
+}
+
+/// Byte ranges of the whitespace-separated words of `text`.
+fn word_bounds(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                out.push((s, i));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, text.len()));
+    }
+    out
+}
+
+/// `2024-05-01T12:00:00Z` for seconds since the Unix epoch.
+fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: usize, end: usize, matcher: usize) -> Span {
+        Span {
+            start,
+            end,
+            matcher,
+        }
+    }
+
+    #[test]
+    fn renders_escaped_text_with_marks() {
+        let text = "a <b> & trafficking";
+        let s = text.find("trafficking").unwrap();
+        assert_eq!(
+            render(
+                text,
+                &[span(s, text.len(), 0)],
+                (0, text.len()),
+                "<em>",
+                "</em>",
+                "…"
+            ),
+            "a &lt;b&gt; &amp; <em>trafficking</em>"
+        );
+    }
+
+    #[test]
+    fn crops_to_words_around_the_matches() {
+        let text = "one two three four five six seven eight nine ten eleven twelve";
+        let s = text.find("eight").unwrap();
+        let range = crop_range(text, &[span(s, s + 5, 0)], 3);
+        assert_eq!(&text[range.0..range.1], "seven eight nine");
+        let out = render(text, &[span(s, s + 5, 0)], range, "[", "]", "…");
+        assert_eq!(out, "…seven [eight] nine…");
+        assert_eq!(crop_range(text, &[], 2), (0, 7));
+        assert_eq!(crop_range("short text", &[], 10), (0, 10));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn url_parameters() {
+        let q = query_from_url("q=GRETA&limit=5&facets=kind,year&showMatchesPosition=true&x=1")
+            .unwrap();
+        assert_eq!(q.q.as_deref(), Some("GRETA"));
+        assert_eq!(q.limit, Some(5));
+        assert_eq!(q.facets, Some(vec!["kind".to_string(), "year".to_string()]));
+        assert_eq!(q.show_matches_position, Some(true));
+        let e = query_from_url("limit=abc").unwrap_err();
+        assert_eq!(e.code, "invalid_search_limit");
+        let e = query_from_url("hitsPerPage=-1").unwrap_err();
+        assert_eq!(e.code, "invalid_search_hits_per_page");
+    }
+}

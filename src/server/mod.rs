@@ -1,0 +1,201 @@
+//! `tipdex serve`: the HTTP backend of a search box, a thin layer over [`Engine`].
+//!
+//! - [`native`]: `/api/search`, `/api/suggest`, `/api/docs/{id}`, `/api/stats`, `/health`
+//!   and the search page at `/`.
+//! - [`meili`]: the Meilisearch search API subset for the one index `sections`, so the
+//!   Meilisearch clients and InstantSearch work unchanged; [`filter`] parses its filters.
+//! - [`error`]: every error becomes a status code and a JSON body in one place.
+//! - [`live`]: the engine is swapped when `tipdex index` switches generations.
+//! - [`conn`]: accepting connections, with the limits on header size and on the time a
+//!   client takes to send its request.
+//!
+//! Handlers translate a request into a library call, run it on the blocking pool (a
+//! panic there becomes a 500, never a dead server) and serialize the answer.
+
+pub mod conn;
+pub mod error;
+pub mod filter;
+pub mod live;
+pub mod meili;
+pub mod native;
+mod page;
+
+use crate::search::Engine;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use error::ApiError;
+use futures_util::FutureExt;
+use live::LiveEngine;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the server accepts; every limit gives a clear 4xx JSON error.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Longest query text (`q`), in characters (400 beyond).
+    pub max_query_chars: usize,
+    /// Largest request body, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Largest request line plus headers, in bytes (431 beyond).
+    pub max_header_bytes: usize,
+    /// Time a client has to send its request line and headers, and then its body (408).
+    /// A keep-alive connection left idle this long is closed.
+    pub request_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_query_chars: 1024,
+            max_body_bytes: 64 * 1024,
+            max_header_bytes: 16 * 1024,
+            request_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+        }
+    }
+}
+
+/// What every handler gets: the live engine and the limits.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The engine, swapped on reload.
+    pub live: Arc<LiveEngine>,
+    /// The limits.
+    pub limits: Limits,
+}
+
+impl AppState {
+    /// Runs `work` with the current engine on the blocking pool; a panic there is a 500.
+    pub async fn with_engine<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Engine) -> Result<T, ApiError> + Send + 'static,
+    {
+        let engine = self.live.engine();
+        match tokio::task::spawn_blocking(move || work(&engine)).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => Err(ApiError::internal(format!(
+                "the request failed inside the server: {}",
+                panic_message(e.into_panic())
+            ))),
+            Err(e) => Err(ApiError::internal(format!(
+                "the request was cancelled: {e}"
+            ))),
+        }
+    }
+}
+
+/// All routes, with CORS, security headers, JSON errors and panic catching.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(page::page))
+        .route("/health", get(native::health))
+        .route("/api/search", get(native::search))
+        .route("/api/suggest", get(native::suggest))
+        .route("/api/docs/{id}", get(native::doc))
+        .route("/api/stats", get(native::stats))
+        .route("/version", get(meili::version))
+        .route("/indexes", get(meili::indexes))
+        .route("/indexes/{uid}", get(meili::index_info))
+        .route(
+            "/indexes/{uid}/search",
+            post(meili::search_post).get(meili::search_get),
+        )
+        .route("/indexes/{uid}/documents/{id}", get(meili::document))
+        .route("/multi-search", post(meili::multi_search))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(common_layer))
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::no_route(uri.path())
+}
+
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// Around every request: answers CORS preflights, catches panics as a 500 JSON error,
+/// and adds the CORS and `nosniff` headers to every answer.
+async fn common_layer(request: Request, next: Next) -> Response {
+    let mut response = if request.method() == Method::OPTIONS {
+        preflight(&request)
+    } else {
+        match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+            Ok(response) => response,
+            Err(panic) => ApiError::internal(format!(
+                "the request failed inside the server: {}",
+                panic_message(panic)
+            ))
+            .into_response(),
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// The read API may be called from any origin: allow its methods and whatever headers
+/// the client announces (the Meilisearch clients send `X-Meilisearch-Client`).
+fn preflight(request: &Request) -> Response {
+    let allow_headers = request
+        .headers()
+        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .filter(|v| v.len() <= 1024)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("content-type, authorization"));
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, HEAD, POST, OPTIONS"),
+            ),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, allow_headers),
+            (
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("86400"),
+            ),
+            (
+                header::ALLOW,
+                HeaderValue::from_static("GET, HEAD, POST, OPTIONS"),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// Serves `live` on `listener` until the runtime stops, reloading the index as it changes.
+pub async fn serve(listener: tokio::net::TcpListener, live: Arc<LiveEngine>, limits: Limits) {
+    tokio::spawn(live::watch(Arc::clone(&live), live::POLL_INTERVAL));
+    let app = router(AppState { live, limits });
+    conn::accept_loop(listener, app, limits).await
+}
