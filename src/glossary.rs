@@ -55,6 +55,17 @@ pub struct Glossary {
     pub forms: Vec<Vec<Term>>,
     /// Intent phrases.
     pub intents: Intents,
+    /// Organs whose symbols carry a session: symbol prefix and the organ's names.
+    pub sessions: Vec<SessionOrgan>,
+}
+
+/// An organ whose document symbols carry a session number (`A/HRC/49/...`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionOrgan {
+    /// Symbol prefix before the session number (`A/HRC`, `A`).
+    pub symbol: String,
+    /// Names of the organ.
+    pub names: Vec<Term>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +80,15 @@ struct RawGlossary {
     forms: Vec<RawGroup>,
     #[serde(default)]
     intents: RawIntents,
+    #[serde(default)]
+    sessions: Vec<RawSession>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSession {
+    symbol: String,
+    names: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,6 +163,14 @@ impl Glossary {
                 newest: intents(raw.intents.newest),
                 people: intents(raw.intents.people),
             },
+            sessions: raw
+                .sessions
+                .into_iter()
+                .map(|s| SessionOrgan {
+                    symbol: s.symbol.trim().to_string(),
+                    names: intents(s.names),
+                })
+                .collect(),
         })
     }
 
@@ -168,11 +196,33 @@ impl Glossary {
 }
 
 /// Lowercased, accent-folded words of `text` (split on anything but letters and digits).
+///
+/// French elisions are dropped (`l'Europe` → `europe`, `qu'il` → `il`), as the query
+/// parser drops them, so "Conseil de l'Europe" matches however it is typed.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+    text.split(|c: char| c.is_whitespace())
+        .map(strip_elision)
+        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
         .filter(|w| !w.is_empty())
         .map(|w| w.chars().map(fold_char).collect::<String>().to_lowercase())
         .collect()
+}
+
+/// `l'Europe` → `Europe`, `d’enfants` → `enfants`, `qu'il` → `il`; other words unchanged.
+pub fn strip_elision(word: &str) -> &str {
+    let lower = word.to_lowercase();
+    for prefix in ["qu", "l", "d", "j", "n", "s", "c", "m", "t"] {
+        for apostrophe in ['\'', '’'] {
+            let elided = format!("{prefix}{apostrophe}");
+            if lower.starts_with(&elided) && word.len() > elided.len() {
+                let rest = &word[elided.len()..];
+                if rest.chars().next().is_some_and(char::is_alphabetic) {
+                    return rest;
+                }
+            }
+        }
+    }
+    word
 }
 
 #[cfg(test)]
@@ -199,6 +249,17 @@ newest = ["most recent"]
         );
         assert!(g.is_ambiguous("who"));
         assert_eq!(g.intents.newest[0].words, vec!["most", "recent"]);
+    }
+
+    #[test]
+    fn french_elisions_are_dropped() {
+        assert_eq!(
+            words("Conseil de l'Europe"),
+            vec!["conseil", "de", "europe"]
+        );
+        assert_eq!(words("traite d’enfants"), vec!["traite", "enfants"]);
+        assert_eq!(strip_elision("l'OIT"), "OIT");
+        assert_eq!(strip_elision("ll'x"), "ll'x");
     }
 
     #[test]

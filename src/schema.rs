@@ -29,7 +29,7 @@ pub const SYMBOL: &str = "tipdex_symbol";
 /// Prefix of the token that marks a whole symbol (as opposed to one of its prefixes).
 pub const EXACT_MARK: &str = "=";
 /// Version of the schema and analyzers; an index of another version must be rebuilt.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +66,8 @@ pub struct Fields {
     pub symbol: Field,
     /// What a report's symbols mean (organ, session, addendum), folded.
     pub session: Field,
-    /// Every word of the section unstemmed: prefix and typo matching.
+    /// Every word of the section unstemmed; only its dictionary is read (prefix and typo
+    /// expansion), so it keeps no frequencies or positions.
     pub words: Field,
     /// The whole section as JSON, stored.
     pub doc: Field,
@@ -123,7 +124,14 @@ pub fn build_schema() -> (Schema, Fields) {
             ),
         ),
         session: b.add_text_field("session", text(NAME)),
-        words: b.add_text_field("words", text(NAME)),
+        words: b.add_text_field(
+            "words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(NAME)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
         doc: b.add_text_field("doc", STORED),
     };
     (b.build(), fields)

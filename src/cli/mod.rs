@@ -1,5 +1,6 @@
 //! The command-line interface: one module per subcommand, each a thin layer over the library.
 
+pub mod bench;
 pub mod index;
 pub mod query;
 pub mod sections;
@@ -32,6 +33,8 @@ pub enum Command {
     Query(query::Args),
     /// Print every section of the corpus as one JSON object per line.
     Sections(sections::Args),
+    /// Time a query set in-process: per-class latency percentiles and queries per second.
+    Bench(bench::Args),
     /// Serve the search API, a Meilisearch-compatible API and a search page over HTTP.
     Serve(serve::Args),
 }
@@ -42,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Index(args) => index::run(args),
         Command::Query(args) => query::run(args),
         Command::Sections(args) => sections::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

@@ -56,6 +56,7 @@ pub fn understand(parsed: &mut ParsedQuery, glossary: &Glossary) -> Understandin
         "newest first",
     );
     reports_intent(parsed, glossary, &mut u);
+    sessions(parsed, glossary, &mut u);
     expand(parsed, glossary, &mut u);
     u
 }
@@ -198,6 +199,98 @@ fn reports_intent(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Underst
     }
 }
 
+/// "49", "49th", "49e", "49ème" → 49 (sessions are numbered from 1 to a few hundred).
+fn session_number(word: &str) -> Option<u32> {
+    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
+    let suffix = &word[digits.len()..];
+    let ordinal = [
+        "", "st", "nd", "rd", "th", "e", "eme", "ème", "è", "er", "re",
+    ];
+    let n: u32 = digits.parse().ok()?;
+    (ordinal.contains(&suffix.to_lowercase().as_str()) && (1..400).contains(&n)).then_some(n)
+}
+
+/// A query naming an organ and a session ("HRC 49", "76th General Assembly") also searches
+/// the documents of that session by symbol prefix (`A/HRC/49`, `A/76`).
+fn sessions(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) {
+    let words_of = group_words(parsed);
+    // "HRC49", "UNGA76": organ and number in one word.
+    for (i, w) in words_of.iter().enumerate() {
+        let Some([word]) = w.as_deref() else { continue };
+        let split = word
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(word.len());
+        let (name, number) = word.split_at(split);
+        let Some(n) = session_number(number) else {
+            continue;
+        };
+        if let Some(organ) = glossary
+            .sessions
+            .iter()
+            .find(|o| o.names.iter().any(|t| t.words == [name.to_string()]))
+        {
+            add_session(parsed, i, i + 1, organ, n, u);
+            return;
+        }
+    }
+    let number = words_of
+        .iter()
+        .enumerate()
+        .find_map(|(i, w)| match w.as_deref() {
+            Some([word]) => session_number(word).map(|n| (i, n)),
+            _ => None,
+        });
+    let Some((at, n)) = number else { return };
+    let mut found: Option<(usize, usize, &crate::glossary::SessionOrgan)> = None;
+    for organ in &glossary.sessions {
+        for name in &organ.names {
+            for start in 0..parsed.groups.len() {
+                if let Some(end) = match_at(&words_of, start, &name.words) {
+                    if found.is_none_or(|(s, e, _)| end - start > e - s) {
+                        found = Some((start, end, organ));
+                    }
+                }
+            }
+        }
+    }
+    if let Some((start, end, organ)) = found {
+        let (from, to) = (start.min(at), end.max(at + 1));
+        add_session(parsed, from, to, organ, n, u);
+    }
+}
+
+/// Turns groups `from..to` into one group: the session's symbol prefix, or the words typed.
+fn add_session(
+    parsed: &mut ParsedQuery,
+    from: usize,
+    to: usize,
+    organ: &crate::glossary::SessionOrgan,
+    n: u32,
+    u: &mut Understanding,
+) {
+    let symbol = format!("{}/{n}", organ.symbol);
+    let typed: Vec<String> = parsed.groups[from..to]
+        .iter()
+        .flat_map(|g| g.clauses.iter().map(|c| c.text.clone()))
+        .collect();
+    let mut session = Clause::typed(symbol.clone(), false, Some(super::query::Scope::Symbol));
+    session.expansion = true;
+    let mut words = Clause::typed(typed.join(" "), to - from > 1, None);
+    words.slop = TYPED_SPAN_SLOP;
+    u.notes.push(format!(
+        "session: `{}` → documents {symbol}/…",
+        typed.join(" ")
+    ));
+    parsed.groups.splice(
+        from..to,
+        [Group {
+            clauses: vec![session, words],
+            negated: false,
+            optional: false,
+        }],
+    );
+}
+
 /// One glossary match: groups `start..end` and what they expand to.
 struct Expansion {
     start: usize,
@@ -275,7 +368,7 @@ fn expand(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) 
             alternatives,
         });
     }
-    expansions.sort_by(|a, b| b.start.cmp(&a.start));
+    expansions.sort_by_key(|e| std::cmp::Reverse(e.start));
     for e in expansions {
         let mut clauses = if e.end - e.start == 1 {
             parsed.groups[e.start].clauses.clone()
@@ -405,6 +498,31 @@ people = ["who is", "who reports on"]
         let u = understand(&mut q, &glossary());
         assert!(u.intents.newest && u.intents.reports);
         assert!(q.groups[0].optional, "`report` scores but is not required");
+    }
+
+    #[test]
+    fn sessions_written_any_common_way_become_symbol_prefixes() {
+        let g = Glossary::builtin();
+        for (q, symbol) in [
+            ("HRC 49", "A/HRC/49"),
+            ("HRC49", "A/HRC/49"),
+            ("49th session of the Human Rights Council", "A/HRC/49"),
+            ("GA 76", "A/76"),
+            ("76th General Assembly", "A/76"),
+            ("UNGA 76", "A/76"),
+            ("UNGA76 slavery", "A/76"),
+        ] {
+            let mut parsed = parse(q);
+            understand(&mut parsed, &g);
+            let texts: Vec<String> = parsed
+                .groups
+                .iter()
+                .flat_map(|g| g.clauses.iter().map(|c| c.text.clone()))
+                .collect();
+            assert!(texts.contains(&symbol.to_string()), "{q}: {texts:?}");
+        }
+        assert_eq!(session_number("49th"), Some(49));
+        assert_eq!(session_number("2021"), None);
     }
 
     #[test]

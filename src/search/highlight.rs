@@ -92,13 +92,22 @@ impl Highlighter {
         let mut name = self.name.clone();
         let mut en = self.en.clone();
         let mut words: Vec<(usize, usize, String, String)> = Vec::new();
-        let needs_stem = self
+        // Stemming every word is the cost of a snippet: only words that begin like a
+        // wanted stem are stemmed (English stems keep a word's first three letters).
+        let stem_heads: Vec<String> = self
             .matchers
             .iter()
-            .any(|m| matches!(m, Matcher::Stem(_) | Matcher::Phrase(_)));
+            .flat_map(|m| match m {
+                Matcher::Stem(s) => vec![s.clone()],
+                Matcher::Phrase(p) => p.clone(),
+                _ => Vec::new(),
+            })
+            .map(|s| s.chars().take(3).collect())
+            .collect();
         let mut stream = name.token_stream(text);
         while let Some(t) = stream.next() {
-            let stem = if needs_stem {
+            let head: String = t.text.chars().take(3).collect();
+            let stem = if stem_heads.contains(&head) {
                 let mut s = en.token_stream(&t.text);
                 s.next().map(|x| x.text.clone()).unwrap_or_default()
             } else {

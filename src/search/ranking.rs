@@ -32,7 +32,10 @@ const PREFIX_BOOST: f32 = 0.6;
 /// Most index words a typo or prefix expands to.
 const MAX_EXPANSIONS: usize = 12;
 /// Most dictionary entries scanned for one prefix.
-const MAX_PREFIX_SCAN: usize = 5000;
+const MAX_PREFIX_SCAN: usize = 400;
+/// A word found in at least one in this many sections (and at least one) is taken as
+/// typed on purpose: no typo expansion, fewer completions.
+const KNOWN_WORD_SHARE: u64 = 10_000;
 /// Extra weight of the acronyms field when the word is written in capitals.
 const CAPITALS_ACRONYM_BOOST: f32 = 4.0;
 /// Share of the other alternatives of a group (synonyms, `OR`) added to the best one:
@@ -44,11 +47,15 @@ const NAME_MATCH_SCORE: f32 = 3.0;
 const TIE_BREAKER: f32 = 0.25;
 
 /// Words that carry no meaning on their own: optional in a query, never required.
-pub const STOPWORDS: [&str; 48] = [
+pub const STOPWORDS: [&str; 75] = [
     "a", "an", "the", "of", "in", "on", "for", "to", "and", "or", "by", "with", "at", "from", "is",
     "are", "was", "were", "be", "been", "what", "who", "whom", "which", "how", "does", "do", "did",
     "about", "as", "it", "its", "this", "that", "these", "those", "into", "s", "there", "their",
     "any", "all", "me", "i", "my", "we", "our", "where",
+    // French: the directory's users often write in French.
+    "le", "la", "les", "de", "des", "du", "un", "une", "et", "en", "au", "aux", "pour", "par",
+    "dans", "sur", "qui", "que", "quel", "quelle", "quels", "quelles", "est", "sont", "ou", "avec",
+    "il",
 ];
 
 /// How results are ordered.
@@ -371,6 +378,9 @@ impl Ranker {
         if en.is_empty() || names.is_empty() {
             return None;
         }
+        if en.len() > 1 && clause.slop > 0 && !clause.expansion && en.len() == names.len() {
+            return Some(self.typed_span(&en, &names, clause, searcher));
+        }
         if en.len() > 1 {
             return Some(self.phrase(&en, &names, clause));
         }
@@ -381,6 +391,41 @@ impl Ranker {
             Vec::new()
         };
         Some(self.word(text, &en[0], &names[0], clause, &expansions))
+    }
+
+    /// Words typed as a glossary term: every word required (scored like typed words, so
+    /// the term finds sections even when it never appears as a phrase), the phrase adding
+    /// proximity.
+    fn typed_span(
+        &self,
+        en: &[String],
+        names: &[String],
+        clause: &Clause,
+        searcher: &Searcher,
+    ) -> Built {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut matchers = Vec::new();
+        for (stem, word) in en.iter().zip(names) {
+            let mut single = Clause::typed(word.clone(), false, clause.scope);
+            single.weight = clause.weight;
+            let optional = STOPWORDS.contains(&word.as_str());
+            let expansions = if optional {
+                Vec::new()
+            } else {
+                self.expansions(word, clause.scope, false, searcher)
+            };
+            let built = self.word(word, stem, word, &single, &expansions);
+            matchers.extend(built.matchers);
+            let occur = if optional { Occur::Should } else { Occur::Must };
+            clauses.push((occur, built.query));
+        }
+        let phrase = self.phrase(en, names, clause);
+        clauses.push((Occur::Should, phrase.query));
+        Built {
+            query: Box::new(BooleanQuery::new(clauses)),
+            matchers,
+            symbolic: false,
+        }
     }
 
     /// Index words that the typed word may mean: completions of a prefix being typed,
@@ -400,7 +445,11 @@ impl Ranker {
             Some(_) => return Vec::new(),
         };
         let mut out: Vec<Expansion> = Vec::new();
-        let distance = if scope.is_none() {
+        let known = searcher
+            .doc_freq(&Term::from_field_text(field, word))
+            .unwrap_or(0);
+        let common = (searcher.num_docs() / KNOWN_WORD_SHARE).max(1);
+        let distance = if scope.is_none() && known < common {
             typo_distance(word)
         } else {
             0
@@ -438,7 +487,12 @@ impl Ranker {
                     .then(a.0.len().cmp(&b.0.len()))
                     .then(a.0.cmp(&b.0))
             });
-            for (w, _) in found.into_iter().take(MAX_EXPANSIONS) {
+            let completions = if known >= common {
+                MAX_EXPANSIONS / 3
+            } else {
+                MAX_EXPANSIONS
+            };
+            for (w, _) in found.into_iter().take(completions) {
                 out.push(Expansion {
                     word: w,
                     boost: PREFIX_BOOST,
@@ -475,6 +529,27 @@ impl Ranker {
         ];
         let capitals = is_written_in_capitals(typed);
         let common = STOPWORDS.contains(&word);
+        if clause.expansion && self.glossary.is_ambiguous(word) {
+            // An expansion to "WHO" means the organization, never the word "who".
+            let mut disjuncts = Vec::new();
+            self.word_terms(
+                &mut disjuncts,
+                stem,
+                word,
+                Some(Scope::Acronym),
+                typed_weight,
+                true,
+                false,
+            );
+            return Built {
+                query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                    disjuncts,
+                    TIE_BREAKER,
+                )),
+                matchers: vec![Matcher::Exact(word.to_string())],
+                symbolic: false,
+            };
+        }
         self.word_terms(
             &mut disjuncts,
             stem,

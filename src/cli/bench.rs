@@ -1,0 +1,114 @@
+//! `tipdex bench`: run a query set in-process through the same path as `query` and
+//! report per-class latency percentiles and queries per second.
+
+use super::IndexLocation;
+use anyhow::{bail, Context};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+use tipdex::{Engine, SearchRequest};
+
+/// Flags of `tipdex bench`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Query file: one `class<TAB>query` per line (a line without a tab is class `query`).
+    #[arg(long, value_name = "FILE")]
+    pub queries: PathBuf,
+    /// Timed passes over the query set (after one warm-up pass).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Results per query.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Latency figures of one query class.
+#[derive(Debug, Serialize)]
+struct ClassFigures {
+    queries: usize,
+    runs: usize,
+    p50_us: u64,
+    p99_us: u64,
+    mean_us: u64,
+    qps: f64,
+}
+
+/// Runs the benchmark and prints it.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let text = std::fs::read_to_string(&args.queries)
+        .with_context(|| format!("cannot read queries {}", args.queries.display()))?;
+    let queries: Vec<(String, String)> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once('\t') {
+            Some((class, q)) => (class.trim().to_string(), q.to_string()),
+            None => ("query".to_string(), l.to_string()),
+        })
+        .collect();
+    if queries.is_empty() {
+        bail!("{} has no queries", args.queries.display());
+    }
+    let engine = Engine::open(&args.location.ensure()?)?;
+    let requests: Vec<(String, SearchRequest)> = queries
+        .into_iter()
+        .map(|(class, q)| {
+            let mut r = SearchRequest::new(q);
+            r.limit = args.limit;
+            (class, r)
+        })
+        .collect();
+    for (_, r) in &requests {
+        engine.search(r)?;
+    }
+    let mut samples: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for _ in 0..args.runs {
+        for (class, r) in &requests {
+            let started = Instant::now();
+            engine.search(r)?;
+            let us = started.elapsed().as_micros() as u64;
+            samples.entry(class.clone()).or_default().push(us);
+            samples.entry("all".to_string()).or_default().push(us);
+        }
+    }
+    let figures: BTreeMap<String, ClassFigures> = samples
+        .into_iter()
+        .map(|(class, mut s)| {
+            s.sort_unstable();
+            let total: u64 = s.iter().sum();
+            let pick = |q: f64| s[((s.len() as f64 * q).ceil() as usize).clamp(1, s.len()) - 1];
+            let f = ClassFigures {
+                queries: s.len() / args.runs,
+                runs: args.runs,
+                p50_us: pick(0.50),
+                p99_us: pick(0.99),
+                mean_us: total / s.len() as u64,
+                qps: s.len() as f64 / (total.max(1) as f64 / 1e6),
+            };
+            (class, f)
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+    } else {
+        println!(
+            "{:<10} {:>8} {:>10} {:>10} {:>10} {:>10}",
+            "class", "queries", "p50 µs", "p99 µs", "mean µs", "q/s"
+        );
+        for (class, f) in &figures {
+            println!(
+                "{:<10} {:>8} {:>10} {:>10} {:>10} {:>10.0}",
+                class, f.queries, f.p50_us, f.p99_us, f.mean_us, f.qps
+            );
+        }
+    }
+    Ok(())
+}
