@@ -5,7 +5,8 @@
 //! gets a JSON 408, and oversized headers a JSON 431; the bytes read are then handed to
 //! hyper. Later requests on a keep-alive connection are held to the same limits by
 //! hyper itself (`header_read_timeout`, `max_header_size`), which also closes
-//! connections left idle for that long, so idle connections never pile up.
+//! connections left idle for that long, so idle connections never pile up; and a
+//! client that stops reading its answers is cut off after as long.
 
 use super::error::ApiError;
 use super::Limits;
@@ -13,6 +14,7 @@ use axum::http::StatusCode;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -66,6 +68,8 @@ async fn serve_connection(mut stream: TcpStream, app: Router, limits: Limits) {
         prefix: head,
         at: 0,
         inner: stream,
+        write_timeout: limits.request_timeout,
+        stalled: None,
     };
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -142,11 +146,37 @@ fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
         })
 }
 
-/// A stream that first yields bytes already read from it.
+/// A stream that first yields bytes already read from it, and fails a write that
+/// cannot make progress for `write_timeout` (a client that never reads its answers
+/// must not hold a connection forever).
 struct Prefixed {
     prefix: Vec<u8>,
     at: usize,
     inner: TcpStream,
+    write_timeout: std::time::Duration,
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Prefixed {
+    /// Passes a write's result through, timing how long it has been pending.
+    fn timed<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if poll.is_ready() {
+            self.stalled = None;
+            return poll;
+        }
+        let timeout = self.write_timeout;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        if stalled.as_mut().poll(cx).is_ready() {
+            self.stalled = None;
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client stopped reading",
+            )));
+        }
+        Poll::Pending
+    }
 }
 
 impl AsyncRead for Prefixed {
@@ -176,7 +206,8 @@ impl AsyncWrite for Prefixed {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.timed(cx, poll)
     }
 
     fn poll_write_vectored(
@@ -184,7 +215,8 @@ impl AsyncWrite for Prefixed {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.timed(cx, poll)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -192,7 +224,8 @@ impl AsyncWrite for Prefixed {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let poll = Pin::new(&mut self.inner).poll_flush(cx);
+        self.timed(cx, poll)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
