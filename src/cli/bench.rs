@@ -39,6 +39,15 @@ struct ClassFigures {
     qps: f64,
 }
 
+/// A query of class `phrase` is searched as a phrase (quoted), as a user would write it.
+fn as_class(class: &str, query: &str) -> String {
+    if class == "phrase" && !query.trim_start().starts_with('"') {
+        format!("\"{}\"", query.trim())
+    } else {
+        query.to_string()
+    }
+}
+
 /// Runs the benchmark and prints it.
 pub fn run(args: Args) -> anyhow::Result<()> {
     if args.runs == 0 {
@@ -50,7 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| match l.split_once('\t') {
-            Some((class, q)) => (class.trim().to_string(), q.to_string()),
+            Some((class, q)) => (class.trim().to_string(), as_class(class.trim(), q)),
             None => ("query".to_string(), l.to_string()),
         })
         .collect();
@@ -70,15 +79,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         engine.search(r)?;
     }
     let mut samples: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut per_query: Vec<(u64, usize)> = vec![(0, 0); requests.len()];
     for _ in 0..args.runs {
-        for (class, r) in &requests {
+        for (i, (class, r)) in requests.iter().enumerate() {
             let started = Instant::now();
             engine.search(r)?;
             let us = started.elapsed().as_micros() as u64;
             samples.entry(class.clone()).or_default().push(us);
             samples.entry("all".to_string()).or_default().push(us);
+            per_query[i] = (per_query[i].0.max(us), i);
         }
     }
+    per_query.sort_unstable_by(|a, b| b.cmp(a));
+    let slowest: Vec<(String, String, u64)> = per_query
+        .iter()
+        .take(5)
+        .map(|&(us, i)| (requests[i].0.clone(), requests[i].1.query.clone(), us))
+        .collect();
     let figures: BTreeMap<String, ClassFigures> = samples
         .into_iter()
         .map(|(class, mut s)| {
@@ -99,6 +116,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
+        eprintln!("slowest queries (worst run):");
+        for (class, q, us) in &slowest {
+            eprintln!("  {us:>8} µs  {class:<8} {q}");
+        }
         println!(
             "{:<10} {:>8} {:>10} {:>10} {:>10} {:>10}",
             "class", "queries", "p50 µs", "p99 µs", "mean µs", "q/s"

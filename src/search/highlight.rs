@@ -60,6 +60,8 @@ impl Default for Marks<'_> {
 #[derive(Clone)]
 pub struct Highlighter {
     matchers: Vec<Matcher>,
+    /// First three letters of every stem wanted (words not starting so are not stemmed).
+    stem_heads: Vec<String>,
     en: TextAnalyzer,
     name: TextAnalyzer,
 }
@@ -75,8 +77,18 @@ impl std::fmt::Debug for Highlighter {
 impl Highlighter {
     /// A highlighter for these matchers.
     pub fn new(matchers: Vec<Matcher>) -> Highlighter {
+        let stem_heads = matchers
+            .iter()
+            .flat_map(|m| match m {
+                Matcher::Stem(s) => vec![s.clone()],
+                Matcher::Phrase(p) => p.clone(),
+                _ => Vec::new(),
+            })
+            .map(|s| s.chars().take(3).collect())
+            .collect();
         Highlighter {
             matchers,
+            stem_heads,
             en: en_analyzer(),
             name: name_analyzer(),
         }
@@ -91,74 +103,83 @@ impl Highlighter {
     pub fn spans(&self, text: &str) -> Vec<Span> {
         let mut name = self.name.clone();
         let mut en = self.en.clone();
-        let mut words: Vec<(usize, usize, String, String)> = Vec::new();
-        // Stemming every word is the cost of a snippet: only words that begin like a
-        // wanted stem are stemmed (English stems keep a word's first three letters).
-        let stem_heads: Vec<String> = self
+        let has_phrases = self
             .matchers
             .iter()
-            .flat_map(|m| match m {
-                Matcher::Stem(s) => vec![s.clone()],
-                Matcher::Phrase(p) => p.clone(),
-                _ => Vec::new(),
-            })
-            .map(|s| s.chars().take(3).collect())
-            .collect();
+            .any(|m| matches!(m, Matcher::Phrase(_)));
+        // (from, to, stem) of every word, kept only when phrases need to look ahead.
+        let mut words: Vec<(usize, usize, Option<String>)> = Vec::new();
+        let mut spans = Vec::new();
         let mut stream = name.token_stream(text);
         while let Some(t) = stream.next() {
-            let head: String = t.text.chars().take(3).collect();
-            let stem = if stem_heads.contains(&head) {
-                let mut s = en.token_stream(&t.text);
-                s.next().map(|x| x.text.clone()).unwrap_or_default()
+            let word = t.text.as_str();
+            // Stemming every word is the cost of a snippet: only words that begin like a
+            // wanted stem are stemmed (English stems keep a word's first three letters).
+            let head_end = word.char_indices().nth(3).map_or(word.len(), |(i, _)| i);
+            let stem = if self.stem_heads.iter().any(|h| h == &word[..head_end]) {
+                let mut s = en.token_stream(word);
+                s.next().map(|x| x.text.clone())
             } else {
-                String::new()
+                None
             };
-            words.push((t.offset_from, t.offset_to, t.text.clone(), stem));
+            let hit = self.matchers.iter().position(|matcher| match matcher {
+                Matcher::Stem(s) => stem.as_deref() == Some(s.as_str()),
+                Matcher::Exact(w) => word == w,
+                Matcher::Prefix(p) => word.starts_with(p.as_str()),
+                Matcher::Fuzzy(w, d) => {
+                    word.len().abs_diff(w.len()) <= usize::from(*d) * 4 && within_edits(word, w, *d)
+                }
+                Matcher::Phrase(_) | Matcher::Symbol(_) => false,
+            });
+            if let Some(m) = hit {
+                spans.push(Span {
+                    start: t.offset_from,
+                    end: t.offset_to,
+                    matcher: m,
+                });
+            }
+            if has_phrases {
+                words.push((t.offset_from, t.offset_to, stem));
+            }
         }
-        let mut spans = Vec::new();
-        for (i, (from, to, word, stem)) in words.iter().enumerate() {
-            for (m, matcher) in self.matchers.iter().enumerate() {
-                let hit = match matcher {
-                    Matcher::Stem(s) => stem == s,
-                    Matcher::Exact(w) => word == w,
-                    Matcher::Prefix(p) => word.starts_with(p.as_str()),
-                    Matcher::Fuzzy(w, d) => within_edits(word, w, *d),
-                    Matcher::Phrase(stems) => {
-                        let n = stems.len();
-                        if n > 0
-                            && i + n <= words.len()
-                            && words[i..i + n].iter().zip(stems).all(|(w, s)| &w.3 == s)
-                        {
-                            spans.push(Span {
-                                start: *from,
-                                end: words[i + n - 1].1,
-                                matcher: m,
-                            });
-                        }
-                        false
-                    }
-                    Matcher::Symbol(_) => false,
-                };
-                if hit {
+        for (m, matcher) in self.matchers.iter().enumerate() {
+            let Matcher::Phrase(stems) = matcher else {
+                continue;
+            };
+            let n = stems.len();
+            if n == 0 || words.len() < n {
+                continue;
+            }
+            for i in 0..=words.len() - n {
+                let matches = words[i..i + n]
+                    .iter()
+                    .zip(stems)
+                    .all(|(w, s)| w.2.as_deref() == Some(s.as_str()));
+                if matches {
                     spans.push(Span {
-                        start: *from,
-                        end: *to,
+                        start: words[i].0,
+                        end: words[i + n - 1].1,
                         matcher: m,
                     });
-                    break;
                 }
             }
         }
-        let lower = text.to_lowercase();
-        if lower.len() == text.len() {
-            for (m, matcher) in self.matchers.iter().enumerate() {
-                if let Matcher::Symbol(sym) = matcher {
-                    for (start, found) in lower.match_indices(sym.as_str()) {
-                        spans.push(Span {
-                            start,
-                            end: start + found.len(),
-                            matcher: m,
-                        });
+        if self
+            .matchers
+            .iter()
+            .any(|m| matches!(m, Matcher::Symbol(_)))
+        {
+            let lower = text.to_lowercase();
+            if lower.len() == text.len() {
+                for (m, matcher) in self.matchers.iter().enumerate() {
+                    if let Matcher::Symbol(sym) = matcher {
+                        for (start, found) in lower.match_indices(sym.as_str()) {
+                            spans.push(Span {
+                                start,
+                                end: start + found.len(),
+                                matcher: m,
+                            });
+                        }
                     }
                 }
             }

@@ -27,6 +27,10 @@ use tantivy::{
     DocAddress, Index, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
 };
 
+/// Decompressed document-store blocks kept per segment: a server answering many
+/// searches fetches the same popular sections again and again.
+const DOC_STORE_CACHE_BLOCKS: usize = 256;
+
 /// Results per page when none is asked for.
 pub const DEFAULT_LIMIT: usize = 10;
 /// Largest page.
@@ -200,6 +204,7 @@ impl Engine {
             .index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()
             .map_err(|e: tantivy::TantivyError| Error::IndexUnusable {
                 path: root.to_path_buf(),
@@ -383,6 +388,13 @@ impl Engine {
         if want == 0 {
             return Ok((Vec::new(), searcher.search(query, &Count)?));
         }
+        if plan.order == Order::Relevance && self.uniform_weights(&plan.kind_weights) {
+            // Every section present weighs the same: plain BM25 order, no per-document tweak.
+            let top = TopDocs::with_limit(want).order_by_score();
+            let (docs, count) = searcher.search(query, &(top, Count))?;
+            let docs = docs.into_iter().map(|(s, a)| (s, a, false)).collect();
+            return Ok((docs, count));
+        }
         let weights = plan.kind_weights;
         let order = plan.order;
         let top = TopDocs::with_limit(want).tweak_score(move |segment: &SegmentReader| {
@@ -412,6 +424,16 @@ impl Engine {
             .map(|(key, address)| (score_of(key, order) as f32, address, false))
             .collect();
         Ok((docs, count))
+    }
+
+    /// Whether every kind present in the index has the same weight in this plan.
+    fn uniform_weights(&self, weights: &[f32; 4]) -> bool {
+        let present: Vec<f32> = Kind::ALL
+            .iter()
+            .filter(|k| self.info.sections.get(k.as_str()).copied().unwrap_or(0) > 0)
+            .map(|k| weights[crate::schema::kind_code(*k) as usize])
+            .collect();
+        present.windows(2).all(|w| w[0] == w[1])
     }
 
     fn section_at(&self, searcher: &Searcher, address: DocAddress) -> Result<Section> {

@@ -34,7 +34,8 @@ const MAX_EXPANSIONS: usize = 12;
 /// Most dictionary entries scanned for one prefix.
 const MAX_PREFIX_SCAN: usize = 400;
 /// A word found in at least one in this many sections (and at least one) is taken as
-/// typed on purpose: no typo expansion, fewer completions.
+/// complete: no completions when it is long. A word found in any section is taken as
+/// spelled on purpose: typo tolerance applies to words the index does not have.
 const KNOWN_WORD_SHARE: u64 = 10_000;
 /// Extra weight of the acronyms field when the word is written in capitals.
 const CAPITALS_ACRONYM_BOOST: f32 = 4.0;
@@ -172,9 +173,10 @@ impl Ranker {
             if positive_count == 0 {
                 return Box::new(AllQuery);
             }
+            // Partial matches come from the words that matter: a section matching only
+            // "the" or "on" is no answer (and scoring those words scans every section).
             let should = required
                 .iter()
-                .chain(optional.iter())
                 .map(|q| (Occur::Should, q.box_clone()))
                 .collect();
             Box::new(BooleanQuery::new(should))
@@ -449,7 +451,7 @@ impl Ranker {
             .doc_freq(&Term::from_field_text(field, word))
             .unwrap_or(0);
         let common = (searcher.num_docs() / KNOWN_WORD_SHARE).max(1);
-        let distance = if scope.is_none() && known < common {
+        let distance = if scope.is_none() && known == 0 {
             typo_distance(word)
         } else {
             0
@@ -478,7 +480,10 @@ impl Ranker {
                 });
             }
         }
-        if prefix && word.chars().count() >= 2 {
+        // A long word the index knows well is taken as complete: completing it would
+        // mostly add forms the stemmer already joins, at the cost of more posting lists.
+        let complete = known >= common && word.chars().count() >= 5;
+        if prefix && !complete && word.chars().count() >= 2 {
             let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, word), 0, false);
             let mut found = dictionary_matches(searcher, field, &q, MAX_PREFIX_SCAN);
             found.retain(|(w, _)| w != word && !out.iter().any(|e| &e.word == w));
