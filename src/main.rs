@@ -6,6 +6,11 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Failures are reported as one line by the code that catches them; a panic that
+    // escapes is still named, on one line, instead of a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("tipdex: internal error: {info}");
+    }));
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,6 +1,7 @@
 //! Searching an index: the request every front end builds, the engine that answers it,
 //! and the response they all print.
 
+mod docids;
 mod domain;
 mod facets;
 pub mod filter;
@@ -30,6 +31,10 @@ use tantivy::{
 /// Decompressed document-store blocks kept per segment: a server answering many
 /// searches fetches the same popular sections again and again.
 const DOC_STORE_CACHE_BLOCKS: usize = 256;
+
+/// Indexes up to this size have every file's checksum verified when opened (a few
+/// milliseconds); larger ones are verified by servers when they load them.
+const VERIFY_ON_OPEN_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Results per page when none is asked for.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -210,7 +215,7 @@ impl Engine {
                 path: root.to_path_buf(),
                 message: e.to_string(),
             })?;
-        Ok(Engine {
+        let engine = Engine {
             ranker: Ranker::new(opened.fields, std::sync::Arc::new(opened.glossary)),
             index: opened.index,
             reader,
@@ -219,7 +224,11 @@ impl Engine {
             generation: opened.generation,
             size_bytes: opened.size_bytes,
             root: root.to_path_buf(),
-        })
+        };
+        if engine.size_bytes <= VERIFY_ON_OPEN_BYTES {
+            engine.verify()?;
+        }
+        Ok(engine)
     }
 
     /// Verifies every file's checksum (slow on big indexes; done by servers at load).
@@ -266,6 +275,18 @@ impl Engine {
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
         request.validate()?;
+        // A damaged index can make tantivy panic deep in a read; that is reported as a
+        // damaged index, never as a crash of the program or server.
+        let run = std::panic::AssertUnwindSafe(|| self.search_unguarded(request));
+        std::panic::catch_unwind(run).unwrap_or_else(|_| {
+            Err(Error::IndexUnusable {
+                path: self.root.clone(),
+                message: "reading it failed unexpectedly (a file may be damaged)".into(),
+            })
+        })
+    }
+
+    fn search_unguarded(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
         let parsed = query::parse(&request.query);
         let filters = Filters {

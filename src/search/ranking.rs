@@ -4,6 +4,7 @@
 //! and symbols over body text; exact words over stems over prefixes over typos; whole
 //! symbols over their addenda; documents with every word over partial matches.
 
+use super::docids::DocIdsQuery;
 use super::domain;
 use super::filter::{Cmp, Filter, FilterField};
 use super::highlight::Matcher;
@@ -144,7 +145,10 @@ impl Ranker {
                 continue;
             };
             if group.negated {
-                excluded.push(built.query);
+                match DocIdsQuery::matching(searcher, &*built.query) {
+                    Ok(set) => excluded.push(Box::new(set)),
+                    Err(e) => notes.push(format!("could not apply `-{}`: {e}", group_text(group))),
+                }
                 continue;
             }
             symbolic |= built.symbolic;
@@ -654,16 +658,14 @@ impl Ranker {
         let scope = clause.scope;
         let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
         let mut phrase_query = |field: Field, tokens: &[String], boost: f32| {
-            let terms = tokens
+            let terms: Vec<Term> = tokens
                 .iter()
                 .map(|s| Term::from_field_text(field, s))
                 .collect();
             let mut q = PhraseQuery::new(terms);
             q.set_slop(clause.slop);
-            disjuncts.push(Box::new(BoostQuery::new(
-                Box::new(q),
-                boost * clause.weight,
-            )));
+            let q: Box<dyn Query> = Box::new(q);
+            disjuncts.push(Box::new(BoostQuery::new(q, boost * clause.weight)));
         };
         for (field, boost) in schema::text_fields(f) {
             if scope.is_none() || scope_field(f, scope) == Some(field) {
