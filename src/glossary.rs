@@ -5,18 +5,20 @@
 
 use crate::corpus::fold_char;
 use crate::error::{Error, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::Path;
 
 /// File name of the glossary inside a corpus directory (and inside an index generation).
 pub const FILE_NAME: &str = "glossary.toml";
+/// File name of the compiled glossary inside an index generation (read at every open).
+pub const COMPILED_FILE_NAME: &str = "glossary.json";
 
 /// The glossary shipped with tipdex, used when a corpus has none of its own.
 pub const BUILTIN: &str = include_str!("../corpus/glossary.toml");
 
 /// A term of the glossary: as written, and as the words a query is matched on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Term {
     /// As written in the glossary.
     pub text: String,
@@ -34,7 +36,7 @@ impl Term {
 }
 
 /// Phrases that change the ranking instead of driving the match.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Intents {
     /// Prefer documents.
     pub reports: Vec<Term>,
@@ -44,8 +46,8 @@ pub struct Intents {
     pub people: Vec<Term>,
 }
 
-/// The parsed glossary.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The parsed glossary (stored compiled, as JSON, with each index generation).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Glossary {
     /// Abbreviations that are also ordinary words (folded): they expand only when typed in capitals.
     pub ambiguous: HashSet<String>,
@@ -60,7 +62,7 @@ pub struct Glossary {
 }
 
 /// An organ whose document symbols carry a session number (`A/HRC/49/...`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionOrgan {
     /// Symbol prefix before the session number (`A/HRC`, `A`).
     pub symbol: String,
@@ -210,19 +212,26 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// `l'Europe` → `Europe`, `d’enfants` → `enfants`, `qu'il` → `il`; other words unchanged.
 pub fn strip_elision(word: &str) -> &str {
-    let lower = word.to_lowercase();
-    for prefix in ["qu", "l", "d", "j", "n", "s", "c", "m", "t"] {
-        for apostrophe in ['\'', '’'] {
-            let elided = format!("{prefix}{apostrophe}");
-            if lower.starts_with(&elided) && word.len() > elided.len() {
-                let rest = &word[elided.len()..];
-                if rest.chars().next().is_some_and(char::is_alphabetic) {
-                    return rest;
-                }
-            }
-        }
+    let bytes = word.as_bytes();
+    let head = if bytes.len() > 2 && bytes[..2].eq_ignore_ascii_case(b"qu") {
+        2
+    } else {
+        1
+    };
+    if bytes.len() <= head || !bytes[..head].iter().all(u8::is_ascii_alphabetic) {
+        return word;
     }
-    word
+    let elidable = head == 2
+        || matches!(
+            bytes[0].to_ascii_lowercase(),
+            b'l' | b'd' | b'j' | b'n' | b's' | b'c' | b'm' | b't'
+        );
+    let rest = &word[head..];
+    let after = rest.strip_prefix('\'').or_else(|| rest.strip_prefix('’'));
+    match after {
+        Some(r) if elidable && r.chars().next().is_some_and(char::is_alphabetic) => r,
+        _ => word,
+    }
 }
 
 #[cfg(test)]

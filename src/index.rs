@@ -187,8 +187,10 @@ fn write_generation(
         warnings: provenance.warnings.len(),
     };
     if let Some(text) = &provenance.glossary {
-        Glossary::parse(text, glossary::FILE_NAME)?;
+        let compiled = Glossary::parse(text, glossary::FILE_NAME)?;
         write_synced(&dir.join(glossary::FILE_NAME), text.as_bytes())?;
+        let json = serde_json::to_vec(&compiled).expect("a glossary serializes");
+        write_synced(&dir.join(glossary::COMPILED_FILE_NAME), &json)?;
     }
     let json = serde_json::to_vec_pretty(&info).expect("build info serializes");
     write_synced(&dir.join(INFO), &json)?;
@@ -237,12 +239,7 @@ fn open_generation(root: &Path, generation: String) -> Result<Opened> {
     schema::register_analyzers(&index);
     let fields = schema::fields_of(&index.schema()).map_err(unusable)?;
     let size_bytes = dir_size(&dir);
-    let glossary_path = dir.join(glossary::FILE_NAME);
-    let glossary = match fs::read_to_string(&glossary_path) {
-        Ok(text) => Glossary::parse(&text, &glossary_path.display().to_string())
-            .map_err(|e| unusable(e.to_string()))?,
-        Err(_) => Glossary::builtin(),
-    };
+    let glossary = open_glossary(&dir).map_err(|e| unusable(e.to_string()))?;
     Ok(Opened {
         index,
         fields,
@@ -251,6 +248,23 @@ fn open_generation(root: &Path, generation: String) -> Result<Opened> {
         size_bytes,
         glossary,
     })
+}
+
+/// The glossary stored with a generation: compiled JSON, else its TOML source, else the
+/// built-in glossary.
+fn open_glossary(dir: &Path) -> Result<Glossary> {
+    let compiled = dir.join(glossary::COMPILED_FILE_NAME);
+    if let Ok(bytes) = fs::read(&compiled) {
+        return serde_json::from_slice(&bytes).map_err(|e| Error::Glossary {
+            file: compiled.display().to_string(),
+            message: e.to_string(),
+        });
+    }
+    let source = dir.join(glossary::FILE_NAME);
+    match fs::read_to_string(&source) {
+        Ok(text) => Glossary::parse(&text, &source.display().to_string()),
+        Err(_) => Ok(Glossary::builtin()),
+    }
 }
 
 /// The name of the current generation, or an error saying there is no index.
@@ -274,6 +288,17 @@ pub fn current_generation(root: &Path) -> Result<String> {
         }),
         Err(e) => Err(Error::io(current, e)),
     }
+}
+
+/// The build facts of the current generation, without opening the index.
+pub fn current_info(root: &Path) -> Result<BuildInfo> {
+    let generation = current_generation(root)?;
+    let path = root.join(generation).join(INFO);
+    let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::IndexUnusable {
+        path: root.to_path_buf(),
+        message: format!("{} is damaged: {e}", path.display()),
+    })
 }
 
 /// Whether an index exists at `root` (it may still be unusable).

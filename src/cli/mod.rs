@@ -105,12 +105,14 @@ pub fn corpus_dir(flag: Option<&Path>) -> PathBuf {
 }
 
 fn needs_build(index: &Path, corpus: &Path) -> bool {
-    match tipdex::index::open(index) {
-        Ok(opened) => {
+    // Only the build facts are read here; a damaged index is found (and rebuilt) when
+    // opening it fails below.
+    match tipdex::index::current_info(index) {
+        Ok(info) if info.format_version == tipdex::schema::FORMAT_VERSION => {
             let now = tipdex::index::corpus_fingerprint(corpus);
-            now.is_some() && opened.info.corpus_fingerprint != now
+            now.is_some() && info.corpus_fingerprint != now
         }
-        Err(_) => corpus.is_dir(),
+        _ => corpus.is_dir(),
     }
 }
 
