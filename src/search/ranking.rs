@@ -490,6 +490,14 @@ impl Ranker {
         if prefix && !complete && word.chars().count() >= 2 {
             let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, word), 0, false);
             let mut found = dictionary_matches(searcher, field, &q, MAX_PREFIX_SCAN);
+            let mut boost = PREFIX_BOOST;
+            if found.is_empty() && known == 0 && typo_distance(word) > 0 {
+                // Nothing starts with what is being typed: a typo in the part typed so far
+                // ("slavr" → slavery).
+                let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, word), 1, true);
+                found = dictionary_matches(searcher, field, &q, MAX_PREFIX_SCAN);
+                boost = PREFIX_BOOST * TYPO_BOOST[1];
+            }
             found.retain(|(w, _)| w != word && !out.iter().any(|e| &e.word == w));
             found.sort_by(|a, b| {
                 b.1.cmp(&a.1)
@@ -504,7 +512,7 @@ impl Ranker {
             for (w, _) in found.into_iter().take(completions) {
                 out.push(Expansion {
                     word: w,
-                    boost: PREFIX_BOOST,
+                    boost,
                     typo: false,
                 });
             }

@@ -4,7 +4,7 @@
 use super::ranking::dictionary_matches;
 use super::{query, Engine, SearchRequest};
 use crate::error::Result;
-use crate::schema::{name_analyzer, tokens};
+use crate::schema::{name_analyzer, normalize_symbol, tokens};
 use serde::{Deserialize, Serialize};
 use tantivy::query::FuzzyTermQuery;
 use tantivy::Term;
@@ -15,9 +15,10 @@ pub const MAX_SUGGESTIONS: usize = 20;
 /// One suggestion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suggestion {
-    /// The word completing the last word (`term`), or a section title (`title`).
+    /// The word completing the last word (`term`), a document symbol (`symbol`), or a
+    /// section title (`title`).
     pub text: String,
-    /// `term` or `title`.
+    /// `term`, `symbol` or `title`.
     pub kind: String,
     /// The section, for a title.
     pub id: Option<String>,
@@ -44,7 +45,9 @@ impl Engine {
             .last()
             .and_then(|g| g.clauses.last())
             .filter(|c| c.prefix && !c.phrase && c.scope.is_none());
-        if let Some(clause) = last {
+        if let Some(clause) = last.filter(|c| c.text.contains('/')) {
+            suggestions.extend(self.symbol_completions(&clause.text, limit.div_ceil(2).max(1)));
+        } else if let Some(clause) = last {
             let word = tokens(&mut name_analyzer(), &clause.text).pop();
             if let Some(word) = word.filter(|w| w.chars().count() >= 2) {
                 let searcher = self.reader.searcher();
@@ -91,5 +94,59 @@ impl Engine {
             query: text.to_string(),
             suggestions,
         })
+    }
+
+    /// Document symbols (and session prefixes) starting with what is typed, most used first.
+    fn symbol_completions(&self, typed: &str, limit: usize) -> Vec<Suggestion> {
+        let prefix = normalize_symbol(typed);
+        let searcher = self.reader.searcher();
+        let field = self.fields.symbol;
+        let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &prefix), 0, false);
+        let mut found = dictionary_matches(&searcher, field, &q, 20_000);
+        found.retain(|(s, _)| s != &prefix);
+        found.sort_by(|a, b| {
+            a.0.len()
+                .cmp(&b.0.len())
+                .then(b.1.cmp(&a.1))
+                .then(a.0.cmp(&b.0))
+        });
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(s, _)| Suggestion {
+                text: display_symbol(&s),
+                kind: "symbol".into(),
+                id: None,
+            })
+            .collect()
+    }
+}
+
+/// `a/hrc/49/51/add.1` → `A/HRC/49/51/Add.1`: UN symbols are written in capitals, but
+/// for the `Add.`, `Rev.` and `Corr.` parts.
+fn display_symbol(normalized: &str) -> String {
+    normalized
+        .split('/')
+        .map(|part| {
+            let upper = part.to_uppercase();
+            for (caps, written) in [("ADD.", "Add."), ("REV.", "Rev."), ("CORR.", "Corr.")] {
+                if let Some(rest) = upper.strip_prefix(caps) {
+                    return format!("{written}{rest}");
+                }
+            }
+            upper
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_symbol;
+
+    #[test]
+    fn symbols_are_displayed_as_written() {
+        assert_eq!(display_symbol("a/hrc/49/51/add.1"), "A/HRC/49/51/Add.1");
+        assert_eq!(display_symbol("e/cn.4/2005/78"), "E/CN.4/2005/78");
     }
 }
