@@ -40,6 +40,8 @@ const MAX_PREFIX_SCAN: usize = 400;
 const KNOWN_WORD_SHARE: u64 = 10_000;
 /// Extra weight of the acronyms field when the word is written in capitals.
 const CAPITALS_ACRONYM_BOOST: f32 = 4.0;
+/// Score of a typed year matching a section's year (a strong, constant signal).
+const YEAR_BOOST: f32 = 3.0;
 /// Share of the other alternatives of a group (synonyms, `OR`) added to the best one:
 /// a section naming three synonyms is not three times as relevant.
 const ALTERNATIVES_TIE_BREAKER: f32 = 0.1;
@@ -607,7 +609,7 @@ impl Ranker {
                         Term::from_field_i64(f.year, year),
                         IndexRecordOption::Basic,
                     );
-                    disjuncts.push(Box::new(BoostQuery::new(Box::new(q), 1.5)));
+                    disjuncts.push(Box::new(BoostQuery::new(Box::new(q), YEAR_BOOST)));
                 }
             }
         }
