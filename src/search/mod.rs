@@ -286,22 +286,28 @@ impl Engine {
         })
     }
 
-    fn search_unguarded(&self, request: &SearchRequest) -> Result<SearchResponse> {
-        let started = Instant::now();
+    /// Parses and plans a request: the one place a request becomes queries.
+    fn plan(&self, request: &SearchRequest, searcher: &Searcher) -> (query::ParsedQuery, Plan) {
         let parsed = query::parse(&request.query);
         let filters = Filters {
             kinds: request.kinds.clone(),
             years: request.year.into_iter().collect(),
             expr: request.filter.clone(),
         };
+        let plan = self.ranker.plan(&parsed, &filters, searcher);
+        (parsed, plan)
+    }
+
+    fn search_unguarded(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        let started = Instant::now();
         let searcher = self.reader.searcher();
-        let plan = self.ranker.plan(&parsed, &filters, &searcher);
+        let (parsed, plan) = self.plan(request, &searcher);
         let want = request.offset + request.limit;
         let (mut ranked, mut total) = self.collect(&searcher, &*plan.conjunctive, &plan, want)?;
         let conjunctive_count = total;
         let mut partial = false;
         if let Some(disjunctive) = &plan.disjunctive {
-            if total < want || total == 0 {
+            if needs_partial_matches(total, want) {
                 let (more, all) = self.collect(&searcher, &**disjunctive, &plan, want + total)?;
                 let seen: HashSet<DocAddress> = ranked.iter().map(|(_, a, _)| *a).collect();
                 let extra: Vec<_> = more
@@ -485,19 +491,13 @@ impl Engine {
     /// [`SearchResponse::facets`] counts before the kind and year filters instead).
     pub fn facet_distribution(&self, request: &SearchRequest) -> Result<Facets> {
         request.validate()?;
-        let parsed = query::parse(&request.query);
-        let filters = Filters {
-            kinds: request.kinds.clone(),
-            years: request.year.into_iter().collect(),
-            expr: request.filter.clone(),
-        };
         let searcher = self.reader.searcher();
-        let plan = self.ranker.plan(&parsed, &filters, &searcher);
+        let (_, plan) = self.plan(request, &searcher);
         let want = request.offset + request.limit;
         let (count, facets) = searcher.search(&*plan.conjunctive, &(Count, FacetCounts))?;
-        // The same rule as `search`: too few sections with every word adds the partial matches.
+        // Partial matches are counted exactly when `search` adds them.
         match &plan.disjunctive {
-            Some(disjunctive) if count < want || count == 0 => {
+            Some(disjunctive) if needs_partial_matches(count, want) => {
                 Ok(searcher.search(&**disjunctive, &FacetCounts)?)
             }
             _ => Ok(facets),
@@ -530,6 +530,12 @@ fn explain_safely(
         Ok(Ok(e)) => serde_json::to_value(&e).ok(),
         _ => None,
     }
+}
+
+/// Sections with only some of the words follow those with all of them when the latter
+/// do not fill the page.
+fn needs_partial_matches(complete_matches: usize, wanted: usize) -> bool {
+    complete_matches < wanted || complete_matches == 0
 }
 
 /// Recovers the displayed score from the sort key.
