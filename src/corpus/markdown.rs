@@ -1,7 +1,7 @@
 //! Loader for Markdown corpus files: one section per heading.
 
 use super::section::{normalize_whitespace, Kind, Section, Source};
-use super::symbol::find_symbols;
+use super::symbol::{find_symbols, symbol_info};
 use super::text::{find_acronyms, first_year, split_name, strip_honorific};
 
 /// Parses Markdown into one section per `#` heading; text before the first heading is an overview.
@@ -98,6 +98,13 @@ fn finish((mut section, lines): (Section, Vec<String>)) -> Section {
     if !find_symbols(&section.title).is_empty() {
         section.kind = Kind::Report;
         section.year = first_year(&section.title).or_else(|| first_year(&section.body));
+        // As the other parsers do: a UN symbol names the organ the report went to (and
+        // `tipdex sections` output read back as JSONL gives the same section).
+        section.venue = section
+            .symbols
+            .first()
+            .and_then(|s| symbol_info(s))
+            .map(|i| i.organ_name.to_string());
     } else if let Some(after) = strip_honorific(&section.title) {
         let (person, role) = split_name(after);
         section.kind = Kind::Mandate;
@@ -127,6 +134,7 @@ mod tests {
         assert_eq!(s[2].kind, Kind::Report);
         assert_eq!(s[2].symbols, vec!["A/HRC/50/1"]);
         assert_eq!(s[2].year, Some(2022));
+        assert_eq!(s[2].venue.as_deref(), Some("Human Rights Council"));
         assert_eq!(s[2].source.lines, [9, 11]);
     }
 
