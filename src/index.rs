@@ -20,6 +20,7 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::Index;
 
 const CURRENT: &str = "CURRENT";
@@ -194,6 +195,7 @@ fn write_generation(
     }
     let json = serde_json::to_vec_pretty(&info).expect("build info serializes");
     write_synced(&dir.join(INFO), &json)?;
+    share_like_siblings(dir);
     sync_dir(dir);
     Ok(info)
 }
@@ -235,7 +237,9 @@ fn open_generation(root: &Path, generation: String) -> Result<Opened> {
             info.format_version, FORMAT_VERSION
         )));
     }
-    let index = Index::open_in_dir(&dir).map_err(|e| unusable(e.to_string()))?;
+    let index = ReadOnlyGeneration::open(&dir)
+        .and_then(Index::open)
+        .map_err(|e| unusable(e.to_string()))?;
     schema::register_analyzers(&index);
     let fields = schema::fields_of(&index.schema()).map_err(unusable)?;
     let size_bytes = dir_size(&dir);
@@ -264,6 +268,74 @@ fn open_glossary(dir: &Path) -> Result<Glossary> {
     match fs::read_to_string(&source) {
         Ok(text) => Glossary::parse(&text, &source.display().to_string()),
         Err(_) => Ok(Glossary::builtin()),
+    }
+}
+
+/// A complete generation, opened for searching. tantivy takes a lock file
+/// (`.tantivy-meta.lock`, opened for writing) while it opens segments, so that a writer
+/// in the same directory cannot delete them meanwhile; a generation is never written
+/// again once complete, so that lock is skipped here, and an index on a read-only file
+/// system, or in a directory the user may only read, can still be searched. Everything
+/// else goes to tantivy's memory-mapped directory.
+#[derive(Debug, Clone)]
+struct ReadOnlyGeneration(tantivy::directory::MmapDirectory);
+
+impl ReadOnlyGeneration {
+    fn open(dir: &Path) -> tantivy::Result<ReadOnlyGeneration> {
+        let mmap =
+            tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+        Ok(ReadOnlyGeneration(mmap))
+    }
+}
+
+impl tantivy::Directory for ReadOnlyGeneration {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<std::sync::Arc<dyn tantivy::directory::FileHandle>, OpenReadError>
+    {
+        self.0.get_file_handle(path)
+    }
+
+    fn delete(&self, path: &Path) -> std::result::Result<(), DeleteError> {
+        self.0.delete(path)
+    }
+
+    fn exists(&self, path: &Path) -> std::result::Result<bool, OpenReadError> {
+        self.0.exists(path)
+    }
+
+    fn open_write(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<tantivy::directory::WritePtr, OpenWriteError> {
+        self.0.open_write(path)
+    }
+
+    fn atomic_read(&self, path: &Path) -> std::result::Result<Vec<u8>, OpenReadError> {
+        self.0.atomic_read(path)
+    }
+
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+
+    fn sync_directory(&self) -> std::io::Result<()> {
+        self.0.sync_directory()
+    }
+
+    fn watch(
+        &self,
+        callback: tantivy::directory::WatchCallback,
+    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
+        self.0.watch(callback)
+    }
+
+    fn acquire_lock(
+        &self,
+        _lock: &tantivy::directory::Lock,
+    ) -> std::result::Result<tantivy::directory::DirectoryLock, LockError> {
+        Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
     }
 }
 
@@ -380,6 +452,17 @@ fn switch_current(root: &Path, generation: &str) -> Result<()> {
     fs::rename(&tmp, &current).map_err(|e| Error::io(&current, e))?;
     sync_dir(root);
     Ok(())
+}
+
+/// tantivy writes `meta.json` and `.managed.json` through temporary files, readable by
+/// their owner only; they get the permissions of the generation's other files, so that
+/// an index built by one user can be searched by another.
+fn share_like_siblings(dir: &Path) {
+    if let Ok(meta) = fs::metadata(dir.join(INFO)) {
+        for name in ["meta.json", ".managed.json"] {
+            let _ = fs::set_permissions(dir.join(name), meta.permissions());
+        }
+    }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
