@@ -34,6 +34,12 @@ pub const INDEX_UID: &str = "sections";
 pub const DEFAULT_LIMIT: usize = 20;
 /// Words kept by `attributesToCrop` when `cropLength` is not given.
 pub const DEFAULT_CROP_LENGTH: usize = 10;
+/// Most queries in one `/multi-search` (400 beyond).
+pub const MAX_MULTI_SEARCH_QUERIES: usize = 100;
+/// Most hits one `/multi-search` may ask for, all its pages together (400 beyond): as
+/// many as one search. Without it a 64 KiB body of `{"limit": 1000}` queries costs
+/// seconds of CPU and hundreds of MB of memory.
+pub const MAX_MULTI_SEARCH_HITS: usize = MAX_LIMIT;
 /// The attributes `filter` and `facets` accept.
 pub const FILTERABLE: [&str; 3] = ["kind", "org", "year"];
 
@@ -156,7 +162,15 @@ pub async fn multi_search(
         return Err(bad("federated multi-search is not supported by tipdex")
             .meili("invalid_multi_search_federated"));
     }
+    if request.queries.len() > MAX_MULTI_SEARCH_QUERIES {
+        return Err(bad(format!(
+            "{} queries in one multi-search: at most {MAX_MULTI_SEARCH_QUERIES}",
+            request.queries.len()
+        ))
+        .meili("invalid_multi_search_queries"));
+    }
     let mut queries = Vec::with_capacity(request.queries.len());
+    let mut hits = 0;
     for (i, value) in request.queries.into_iter().enumerate() {
         let inside = |e: ApiError| ApiError {
             message: format!("Inside `.queries[{i}]`: {}", e.message),
@@ -172,7 +186,14 @@ pub async fn multi_search(
                 ))
             }
         }
+        hits += page_size(&query);
         queries.push(query);
+    }
+    if hits > MAX_MULTI_SEARCH_HITS {
+        return Err(bad(format!(
+            "the queries of one multi-search ask for {hits} hits in all: at most {MAX_MULTI_SEARCH_HITS}"
+        ))
+        .meili("invalid_multi_search_queries"));
     }
     let limits = app.limits;
     app.with_engine(move |engine| {
@@ -383,6 +404,18 @@ fn snake(name: &str) -> String {
         }
     }
     out
+}
+
+/// The hits one search returns at most (its page size), as [`search`] computes it.
+fn page_size(query: &MeiliQuery) -> usize {
+    if query.page.is_some() || query.hits_per_page.is_some() {
+        if query.page == Some(0) {
+            return 0;
+        }
+        query.hits_per_page.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT)
+    } else {
+        query.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT)
+    }
 }
 
 /// Runs one Meilisearch search and builds its answer.
