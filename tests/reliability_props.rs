@@ -193,3 +193,20 @@ fn a_markdown_report_keeps_no_venue_it_did_not_have_regression() {
     let again = parse_jsonl(&to_jsonl(&sections)).unwrap();
     assert_eq!(again, sections);
 }
+
+/// Found by the `parse_text` fuzz target: a list heading whose title starts with a
+/// character of more than one byte (`a) “Quoted”`) made the text parser slice inside it.
+#[test]
+fn a_list_heading_starting_with_a_multibyte_character_regression() {
+    for text in [
+        "a) “Trafficking” in persons\n",
+        "b) → International organizations\n",
+        "1. Égalité\n",
+        "r. → (A/HRC/\n",
+    ] {
+        let (sections, _) = parse_file("c.txt", text).unwrap().unwrap();
+        assert!(!sections.is_empty(), "{text:?}");
+        let again = parse_jsonl(&to_jsonl(&sections)).unwrap();
+        assert_eq!(again, sections);
+    }
+}

@@ -296,7 +296,15 @@ impl<'f> Parser<'f> {
         self.end_table();
         let title = LIST_HEADING
             .find(&block.text)
-            .map(|m| block.text[m.end() - 1..].to_string())
+            .map(|m| {
+                // The match ends with the title's first character, which may take
+                // more than one byte (`a) “Quoted”`, `b) → …`).
+                let first = block.text[..m.end()]
+                    .chars()
+                    .next_back()
+                    .map_or(0, char::len_utf8);
+                block.text[m.end() - first..].to_string()
+            })
             .unwrap_or_else(|| block.text.clone());
         let mut section = Section::new(Kind::Overview, title.clone(), block.text.clone());
         section.source = self.source(block);
