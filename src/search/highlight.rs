@@ -110,7 +110,8 @@ impl Highlighter {
         // (from, to, stem) of every word, kept only when phrases need to look ahead.
         let mut words: Vec<(usize, usize, Option<String>)> = Vec::new();
         let mut spans = Vec::new();
-        let mut stream = name.token_stream(text);
+        let word_matchers = self.matchers.iter().any(|m| !matches!(m, Matcher::Symbol(_)));
+        let mut stream = name.token_stream(if word_matchers { text } else { "" });
         while let Some(t) = stream.next() {
             let word = t.text.as_str();
             // Stemming every word is the cost of a snippet: only words that begin like a
