@@ -110,7 +110,10 @@ impl Highlighter {
         // (from, to, stem) of every word, kept only when phrases need to look ahead.
         let mut words: Vec<(usize, usize, Option<String>)> = Vec::new();
         let mut spans = Vec::new();
-        let word_matchers = self.matchers.iter().any(|m| !matches!(m, Matcher::Symbol(_)));
+        let word_matchers = self
+            .matchers
+            .iter()
+            .any(|m| !matches!(m, Matcher::Symbol(_)));
         let mut stream = name.token_stream(if word_matchers { text } else { "" });
         while let Some(t) = stream.next() {
             let word = t.text.as_str();
