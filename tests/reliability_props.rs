@@ -210,3 +210,16 @@ fn a_list_heading_starting_with_a_multibyte_character_regression() {
         assert_eq!(again, sections);
     }
 }
+
+/// Found by the `parse_text` fuzz target: an organization item whose name is empty got
+/// the title ` (ACRONYM…)`, with a leading space that reading the `tipdex sections`
+/// line back as JSONL removed.
+#[test]
+fn text_titles_are_whitespace_normalized_regression() {
+    let text = "\u{2022} ((((ime (UNODC): its\u{a0}objective is to assist Member States.\n";
+    let (sections, _) = parse_file("c.txt", text).unwrap().unwrap();
+    for s in &sections {
+        assert_eq!(s.title, normalize_whitespace(&s.title));
+    }
+    assert_eq!(parse_jsonl(&to_jsonl(&sections)).unwrap(), sections);
+}

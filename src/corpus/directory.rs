@@ -634,6 +634,8 @@ impl<'f> Parser<'f> {
             self.sections.extend(extra);
         }
         for section in &mut self.sections {
+            // Titles too: read back from `tipdex sections` output, JSONL normalizes them.
+            section.title = normalize_whitespace(&section.title);
             section.body = normalize_whitespace(&section.body);
         }
         Parsed {
