@@ -242,38 +242,18 @@ impl Ranker {
     fn filter_clauses(&self, filters: &Filters) -> Vec<Box<dyn Query>> {
         let mut out: Vec<Box<dyn Query>> = Vec::new();
         if !filters.kinds.is_empty() {
-            let any: Vec<(Occur, Box<dyn Query>)> = filters
+            let terms = filters
                 .kinds
                 .iter()
-                .map(|k| {
-                    let term = Term::from_field_text(self.fields.kind, k.as_str());
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                    )
-                })
-                .collect();
-            out.push(Box::new(BoostQuery::new(
-                Box::new(BooleanQuery::new(any)),
-                0.0,
-            )));
+                .map(|k| Term::from_field_text(self.fields.kind, k.as_str()));
+            out.push(any_of(terms));
         }
         if !filters.years.is_empty() {
-            let any: Vec<(Occur, Box<dyn Query>)> = filters
+            let terms = filters
                 .years
                 .iter()
-                .map(|y| {
-                    let term = Term::from_field_i64(self.fields.year, *y);
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                    )
-                })
-                .collect();
-            out.push(Box::new(BoostQuery::new(
-                Box::new(BooleanQuery::new(any)),
-                0.0,
-            )));
+                .map(|y| Term::from_field_i64(self.fields.year, *y));
+            out.push(any_of(terms));
         }
         if let Some(expr) = &filters.expr {
             out.push(Box::new(BoostQuery::new(self.filter_query(expr), 0.0)));
@@ -761,6 +741,17 @@ pub(crate) fn dictionary_matches(
 
 fn within_edits_quick(a: &str, b: &str, max: u8) -> bool {
     super::highlight::within_edits(a, b, max)
+}
+
+/// A scoreless filter matching any of `terms`.
+fn any_of(terms: impl Iterator<Item = Term>) -> Box<dyn Query> {
+    let any: Vec<(Occur, Box<dyn Query>)> = terms
+        .map(|t| {
+            let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::Basic));
+            (Occur::Should, q)
+        })
+        .collect();
+    Box::new(BoostQuery::new(Box::new(BooleanQuery::new(any)), 0.0))
 }
 
 /// Typo tolerance by word length: none under 5 letters, one edit from 5, two from 9.
