@@ -200,6 +200,9 @@ fn write_generation(
     Ok(info)
 }
 
+/// Generations up to this size are read into memory when opened rather than mapped.
+pub const IN_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Opens the current generation of the index at `root`.
 ///
 /// A rebuild may switch generations while this runs; the open is then retried on the
@@ -237,12 +240,13 @@ fn open_generation(root: &Path, generation: String) -> Result<Opened> {
             info.format_version, FORMAT_VERSION
         )));
     }
-    let index = ReadOnlyGeneration::open(&dir)
+    let size_bytes = dir_size(&dir);
+    let in_memory = size_bytes <= IN_MEMORY_BYTES;
+    let index = ReadOnlyGeneration::open(&dir, in_memory)
         .and_then(Index::open)
         .map_err(|e| unusable(e.to_string()))?;
     schema::register_analyzers(&index);
     let fields = schema::fields_of(&index.schema()).map_err(unusable)?;
-    let size_bytes = dir_size(&dir);
     let glossary = open_glossary(&dir).map_err(|e| unusable(e.to_string()))?;
     Ok(Opened {
         index,
@@ -276,15 +280,42 @@ fn open_glossary(dir: &Path) -> Result<Glossary> {
 /// in the same directory cannot delete them meanwhile; a generation is never written
 /// again once complete, so that lock is skipped here, and an index on a read-only file
 /// system, or in a directory the user may only read, can still be searched. Everything
-/// else goes to tantivy's memory-mapped directory.
+/// else goes to tantivy's memory-mapped directory, except that the files of a small
+/// generation are read into memory: then nothing done to them on disk afterwards (a file
+/// truncated in place, say) can reach a running server through its memory maps.
 #[derive(Debug, Clone)]
-struct ReadOnlyGeneration(tantivy::directory::MmapDirectory);
+struct ReadOnlyGeneration {
+    mmap: tantivy::directory::MmapDirectory,
+    dir: PathBuf,
+    in_memory: bool,
+}
 
 impl ReadOnlyGeneration {
-    fn open(dir: &Path) -> tantivy::Result<ReadOnlyGeneration> {
+    fn open(dir: &Path, in_memory: bool) -> tantivy::Result<ReadOnlyGeneration> {
         let mmap =
             tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
-        Ok(ReadOnlyGeneration(mmap))
+        Ok(ReadOnlyGeneration {
+            mmap,
+            dir: dir.to_path_buf(),
+            in_memory,
+        })
+    }
+
+    /// The whole file at `path`, read into memory.
+    fn read_file(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<std::sync::Arc<dyn tantivy::directory::FileHandle>, OpenReadError>
+    {
+        match fs::read(self.dir.join(path)) {
+            Ok(bytes) => Ok(std::sync::Arc::new(tantivy::directory::OwnedBytes::new(
+                bytes,
+            ))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(OpenReadError::FileDoesNotExist(path.to_path_buf()))
+            }
+            Err(e) => Err(OpenReadError::wrap_io_error(e, path.to_path_buf())),
+        }
     }
 }
 
@@ -294,41 +325,45 @@ impl tantivy::Directory for ReadOnlyGeneration {
         path: &Path,
     ) -> std::result::Result<std::sync::Arc<dyn tantivy::directory::FileHandle>, OpenReadError>
     {
-        self.0.get_file_handle(path)
+        if self.in_memory {
+            self.read_file(path)
+        } else {
+            self.mmap.get_file_handle(path)
+        }
     }
 
     fn delete(&self, path: &Path) -> std::result::Result<(), DeleteError> {
-        self.0.delete(path)
+        self.mmap.delete(path)
     }
 
     fn exists(&self, path: &Path) -> std::result::Result<bool, OpenReadError> {
-        self.0.exists(path)
+        self.mmap.exists(path)
     }
 
     fn open_write(
         &self,
         path: &Path,
     ) -> std::result::Result<tantivy::directory::WritePtr, OpenWriteError> {
-        self.0.open_write(path)
+        self.mmap.open_write(path)
     }
 
     fn atomic_read(&self, path: &Path) -> std::result::Result<Vec<u8>, OpenReadError> {
-        self.0.atomic_read(path)
+        self.mmap.atomic_read(path)
     }
 
     fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
-        self.0.atomic_write(path, data)
+        self.mmap.atomic_write(path, data)
     }
 
     fn sync_directory(&self) -> std::io::Result<()> {
-        self.0.sync_directory()
+        self.mmap.sync_directory()
     }
 
     fn watch(
         &self,
         callback: tantivy::directory::WatchCallback,
     ) -> tantivy::Result<tantivy::directory::WatchHandle> {
-        self.0.watch(callback)
+        self.mmap.watch(callback)
     }
 
     fn acquire_lock(

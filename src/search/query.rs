@@ -194,7 +194,39 @@ pub fn parse(input: &str) -> ParsedQuery {
                 .push(format!("`{}`: more than {MAX_GROUPS} terms", clause.text));
         }
     }
+    drop_repeated_groups(&mut parsed.groups);
     parsed
+}
+
+/// Drops the one-clause groups that repeat an earlier one-clause group: a repeated word
+/// adds nothing to a search but its cost. The earlier group keeps the prefix flag.
+fn drop_repeated_groups(groups: &mut Vec<Group>) {
+    let mut kept: Vec<Group> = Vec::with_capacity(groups.len());
+    for group in groups.drain(..) {
+        let earlier = match group.clauses.as_slice() {
+            [clause] => kept.iter_mut().find(|g| {
+                g.negated == group.negated
+                    && g.optional == group.optional
+                    && matches!(g.clauses.as_slice(), [c] if repeats(c, clause))
+            }),
+            _ => None,
+        };
+        match earlier {
+            Some(g) => g.clauses[0].prefix |= group.clauses[0].prefix,
+            None => kept.push(group),
+        }
+    }
+    *groups = kept;
+}
+
+/// Whether `next` says again what `earlier` says (the prefix flag aside).
+fn repeats(earlier: &Clause, next: &Clause) -> bool {
+    earlier.phrase == next.phrase
+        && earlier.scope == next.scope
+        && earlier.weight == next.weight
+        && earlier.slop == next.slop
+        && earlier.expansion == next.expansion
+        && earlier.text.to_lowercase() == next.text.to_lowercase()
 }
 
 /// Builds the clause for one bare word, or records a filter; `None` when nothing is searchable.
@@ -339,6 +371,26 @@ mod tests {
     }
 
     #[test]
+    fn repeated_words_are_searched_once() {
+        let q = parse("Children children trafficking child");
+        let texts: Vec<&str> = q
+            .groups
+            .iter()
+            .map(|g| g.clauses[0].text.as_str())
+            .collect();
+        assert_eq!(texts, ["Children", "trafficking", "child"]);
+        let q = parse("child trafficking child");
+        assert_eq!(q.groups.len(), 2);
+        assert!(
+            q.groups[0].clauses[0].prefix,
+            "the repeat was the word being typed"
+        );
+        // An alternative is kept whole: `a b OR a` still requires b or a.
+        assert_eq!(parse("asylum camps OR asylum").groups.len(), 2);
+        assert_eq!(parse("asylum -asylum").groups.len(), 2);
+    }
+
+    #[test]
     fn trailing_space_ends_the_prefix() {
         assert!(!parse("mulla ").groups[0].clauses[0].prefix);
         assert!(parse("mulla").groups[0].clauses[0].prefix);
@@ -370,9 +422,10 @@ mod tests {
         ] {
             let _ = parse(input);
         }
-        let long = "word ".repeat(5000);
+        let long: String = (0..5000).map(|i| format!("word{i} ")).collect();
         let q = parse(&long);
         assert_eq!(q.groups.len(), MAX_GROUPS);
         assert!(!q.ignored.is_empty());
+        assert_eq!(parse(&"word ".repeat(5000)).groups.len(), 1);
     }
 }
