@@ -9,6 +9,7 @@ pub mod highlight;
 pub mod query;
 pub mod ranking;
 pub mod suggest;
+pub mod tree;
 
 use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
@@ -22,7 +23,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{
     DocAddress, Index, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
@@ -302,11 +303,12 @@ impl Engine {
         let started = Instant::now();
         let searcher = self.reader.searcher();
         let (parsed, plan) = self.plan(request, &searcher);
+        let local = LocalQueries::compile(&plan, &searcher);
         let want = request.offset + request.limit;
-        let (mut ranked, mut total) = self.collect(&searcher, &*plan.conjunctive, &plan, want)?;
+        let (mut ranked, mut total) = self.collect(&searcher, &*local.conjunctive, &plan, want)?;
         let conjunctive_count = total;
         let mut partial = false;
-        if let Some(disjunctive) = &plan.disjunctive {
+        if let Some(disjunctive) = &local.disjunctive {
             if needs_partial_matches(total, want) {
                 let (more, all) = self.collect(&searcher, &**disjunctive, &plan, want + total)?;
                 let seen: HashSet<DocAddress> = ranked.iter().map(|(_, a, _)| *a).collect();
@@ -332,9 +334,9 @@ impl Engine {
             let snippet = highlighter.highlight(&section.body, &Marks::default());
             let explanation = if request.explain {
                 let q = if from_partial {
-                    plan.disjunctive.as_deref().unwrap_or(&*plan.conjunctive)
+                    local.disjunctive.as_deref().unwrap_or(&*local.conjunctive)
                 } else {
-                    &*plan.conjunctive
+                    &*local.conjunctive
                 };
                 explain_safely(q, &searcher, address)
             } else {
@@ -349,7 +351,7 @@ impl Engine {
             });
         }
         let facets = if request.facets {
-            Some(searcher.search(&*plan.unfiltered, &FacetCounts)?)
+            Some(searcher.search(&*local.unfiltered, &FacetCounts)?)
         } else {
             None
         };
@@ -382,6 +384,7 @@ impl Engine {
             notes: plan
                 .notes
                 .iter()
+                .chain(&local.notes)
                 .cloned()
                 .chain(parsed.ignored.iter().map(|i| format!("ignored {i}")))
                 .collect(),
@@ -493,10 +496,11 @@ impl Engine {
         request.validate()?;
         let searcher = self.reader.searcher();
         let (_, plan) = self.plan(request, &searcher);
+        let local = LocalQueries::compile(&plan, &searcher);
         let want = request.offset + request.limit;
-        let (count, facets) = searcher.search(&*plan.conjunctive, &(Count, FacetCounts))?;
+        let (count, facets) = searcher.search(&*local.conjunctive, &(Count, FacetCounts))?;
         // Partial matches are counted exactly when `search` adds them.
-        match &plan.disjunctive {
+        match &local.disjunctive {
             Some(disjunctive) if needs_partial_matches(count, want) => {
                 Ok(searcher.search(&**disjunctive, &FacetCounts)?)
             }
@@ -529,6 +533,44 @@ fn explain_safely(
     match std::panic::catch_unwind(run) {
         Ok(Ok(e)) => serde_json::to_value(&e).ok(),
         _ => None,
+    }
+}
+
+/// A plan's query trees compiled for the local index, its exclusions evaluated once.
+struct LocalQueries {
+    conjunctive: Box<dyn Query>,
+    disjunctive: Option<Box<dyn Query>>,
+    unfiltered: Box<dyn Query>,
+    /// Exclusions that could not be applied.
+    notes: Vec<String>,
+}
+
+impl LocalQueries {
+    fn compile(plan: &Plan, searcher: &Searcher) -> LocalQueries {
+        let mut notes = Vec::new();
+        let mut sets: Vec<docids::DocIdsQuery> = Vec::new();
+        for excluded in &plan.excluded {
+            match docids::DocIdsQuery::matching(searcher, &*excluded.to_tantivy()) {
+                Ok(set) => sets.push(set),
+                Err(e) => notes.push(format!("could not apply an exclusion: {e}")),
+            }
+        }
+        let compile = |node: &tree::Node| -> Box<dyn Query> {
+            if sets.is_empty() {
+                return node.to_tantivy();
+            }
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, node.to_tantivy())];
+            for set in &sets {
+                clauses.push((Occur::MustNot, Box::new(set.clone())));
+            }
+            Box::new(BooleanQuery::new(clauses))
+        };
+        LocalQueries {
+            conjunctive: compile(&plan.conjunctive),
+            disjunctive: plan.disjunctive.as_ref().map(compile),
+            unfiltered: compile(&plan.unfiltered),
+            notes,
+        }
     }
 }
 

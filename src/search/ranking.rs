@@ -4,11 +4,11 @@
 //! and symbols over body text; exact words over stems over prefixes over typos; whole
 //! symbols over their addenda; documents with every word over partial matches.
 
-use super::docids::DocIdsQuery;
 use super::domain;
 use super::filter::{Cmp, Filter, FilterField};
 use super::highlight::Matcher;
 use super::query::{Clause, Group, ParsedQuery, Scope};
+use super::tree::Node;
 use crate::corpus::symbol::looks_like_symbol;
 use crate::corpus::Kind;
 use crate::glossary::Glossary;
@@ -18,11 +18,8 @@ use crate::schema::{
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, ExistsQuery,
-    FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::query::{FuzzyTermQuery, Occur};
+use tantivy::schema::Field;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
@@ -74,11 +71,13 @@ pub enum Order {
 /// Everything the engine needs to run one search.
 pub struct Plan {
     /// Documents matching every required word (and the filters).
-    pub conjunctive: Box<dyn Query>,
+    pub conjunctive: Node,
     /// Documents matching any word, for when too few match all; `None` when it would be the same.
-    pub disjunctive: Option<Box<dyn Query>>,
+    pub disjunctive: Option<Node>,
     /// The disjunctive query without the request's kind/year filters (facet counts).
-    pub unfiltered: Box<dyn Query>,
+    pub unfiltered: Node,
+    /// What the excluded words match: no answer may match any of these.
+    pub excluded: Vec<Node>,
     /// Score multiplier per kind code.
     pub kind_weights: [f32; 4],
     /// Result order.
@@ -110,7 +109,7 @@ pub struct Ranker {
 
 /// The query for one group, plus what it highlights.
 struct Built {
-    query: Box<dyn Query>,
+    query: Node,
     matchers: Vec<Matcher>,
     symbolic: bool,
 }
@@ -133,9 +132,9 @@ impl Ranker {
         let understanding = domain::understand(&mut parsed, &self.glossary);
         let parsed = &parsed;
         let mut notes = understanding.notes.clone();
-        let mut required: Vec<Box<dyn Query>> = Vec::new();
-        let mut optional: Vec<Box<dyn Query>> = Vec::new();
-        let mut excluded: Vec<Box<dyn Query>> = Vec::new();
+        let mut required: Vec<Node> = Vec::new();
+        let mut optional: Vec<Node> = Vec::new();
+        let mut excluded: Vec<Node> = Vec::new();
         let mut matchers = Vec::new();
         let mut symbolic = false;
         for group in &parsed.groups {
@@ -147,10 +146,7 @@ impl Ranker {
                 continue;
             };
             if group.negated {
-                match DocIdsQuery::matching(searcher, &*built.query) {
-                    Ok(set) => excluded.push(Box::new(set)),
-                    Err(e) => notes.push(format!("could not apply `-{}`: {e}", group_text(group))),
-                }
+                excluded.push(built.query);
                 continue;
             }
             symbolic |= built.symbolic;
@@ -175,36 +171,31 @@ impl Ranker {
             expr: None,
         });
         let positive_count = required.len() + optional.len();
-        let any_positive = || -> Box<dyn Query> {
+        let any_positive = || -> Node {
             if positive_count == 0 {
-                return Box::new(AllQuery);
+                return Node::All;
             }
             // Partial matches come from the words that matter: a section matching only
             // "the" or "on" is no answer (and scoring those words scans every section).
             let should = required
                 .iter()
-                .map(|q| (Occur::Should, q.box_clone()))
+                .map(|q| (Occur::Should, q.clone()))
                 .collect();
-            Box::new(BooleanQuery::new(should))
+            Node::Bool(should)
         };
-        let assemble = |core: Vec<(Occur, Box<dyn Query>)>, filters: &[Box<dyn Query>]| {
+        let assemble = |core: Vec<(Occur, Node)>, filters: &[Node]| {
             let mut clauses = core;
             for f in filters {
-                clauses.push((Occur::Must, f.box_clone()));
+                clauses.push((Occur::Must, f.clone()));
             }
-            for e in &excluded {
-                clauses.push((Occur::MustNot, e.box_clone()));
+            if clauses.is_empty() {
+                clauses.push((Occur::Must, Node::All));
             }
-            if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
-                clauses.push((Occur::Must, Box::new(AllQuery)));
-            }
-            Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>
+            Node::Bool(clauses)
         };
-        let mut core: Vec<(Occur, Box<dyn Query>)> = required
-            .iter()
-            .map(|q| (Occur::Must, q.box_clone()))
-            .collect();
-        core.extend(optional.iter().map(|q| (Occur::Should, q.box_clone())));
+        let mut core: Vec<(Occur, Node)> =
+            required.iter().map(|q| (Occur::Must, q.clone())).collect();
+        core.extend(optional.iter().map(|q| (Occur::Should, q.clone())));
         let conjunctive = assemble(core, &filter_clauses);
         let disjunctive = (required.len() > 1)
             .then(|| assemble(vec![(Occur::Must, any_positive())], &filter_clauses));
@@ -232,6 +223,7 @@ impl Ranker {
             conjunctive,
             disjunctive,
             unfiltered,
+            excluded,
             kind_weights,
             order,
             matchers,
@@ -239,91 +231,77 @@ impl Ranker {
         }
     }
 
-    fn filter_clauses(&self, filters: &Filters) -> Vec<Box<dyn Query>> {
-        let mut out: Vec<Box<dyn Query>> = Vec::new();
+    fn filter_clauses(&self, filters: &Filters) -> Vec<Node> {
+        let f = &self.fields;
+        let mut out: Vec<Node> = Vec::new();
         if !filters.kinds.is_empty() {
             let terms = filters
                 .kinds
                 .iter()
-                .map(|k| Term::from_field_text(self.fields.kind, k.as_str()));
+                .map(|k| Node::basic_term(f.kind, k.as_str()));
             out.push(any_of(terms));
         }
         if !filters.years.is_empty() {
-            let terms = filters
-                .years
-                .iter()
-                .map(|y| Term::from_field_i64(self.fields.year, *y));
-            out.push(any_of(terms));
+            out.push(any_of(filters.years.iter().map(|y| Node::Year(f.year, *y))));
         }
         if let Some(expr) = &filters.expr {
-            out.push(Box::new(BoostQuery::new(self.filter_query(expr), 0.0)));
+            out.push(self.filter_query(expr).boosted(0.0));
         }
         out
     }
 
     /// Translates a filter expression into a (scoreless) query.
-    fn filter_query(&self, filter: &Filter) -> Box<dyn Query> {
+    fn filter_query(&self, filter: &Filter) -> Node {
         let f = &self.fields;
-        let not = |q: Box<dyn Query>| -> Box<dyn Query> {
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
-                (Occur::MustNot, q),
-            ]))
-        };
-        let eq = |field: FilterField, value: &str| -> Box<dyn Query> {
-            let term = match field {
+        let not =
+            |q: Node| -> Node { Node::Bool(vec![(Occur::Must, Node::All), (Occur::MustNot, q)]) };
+        let eq = |field: FilterField, value: &str| -> Node {
+            match field {
                 FilterField::Kind => {
                     let kind = value
                         .parse::<Kind>()
                         .map_or_else(|_| value.to_string(), |k| k.as_str().to_string());
-                    Term::from_field_text(f.kind, &kind)
+                    Node::basic_term(f.kind, kind)
                 }
-                FilterField::Org => Term::from_field_text(f.org_exact, &value.to_lowercase()),
-                FilterField::Year => {
-                    Term::from_field_i64(f.year, value.parse().unwrap_or(i64::MIN))
-                }
-            };
-            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                FilterField::Org => Node::basic_term(f.org_exact, value.to_lowercase()),
+                FilterField::Year => Node::Year(f.year, value.parse().unwrap_or(i64::MIN)),
+            }
         };
         match filter {
             Filter::Compare(field, Cmp::Eq, v) => eq(*field, v),
             Filter::Compare(field, Cmp::Ne, v) => not(eq(*field, v)),
             Filter::Compare(FilterField::Year, cmp, v) => {
                 let year = v.parse::<i64>().unwrap_or(0);
-                let term = |y: i64| Term::from_field_i64(f.year, y);
                 let (lower, upper) = match cmp {
-                    Cmp::Gt => (Bound::Excluded(term(year)), Bound::Unbounded),
-                    Cmp::Ge => (Bound::Included(term(year)), Bound::Unbounded),
-                    Cmp::Lt => (Bound::Unbounded, Bound::Excluded(term(year))),
-                    _ => (Bound::Unbounded, Bound::Included(term(year))),
+                    Cmp::Gt => (Bound::Excluded(year), Bound::Unbounded),
+                    Cmp::Ge => (Bound::Included(year), Bound::Unbounded),
+                    Cmp::Lt => (Bound::Unbounded, Bound::Excluded(year)),
+                    _ => (Bound::Unbounded, Bound::Included(year)),
                 };
-                Box::new(RangeQuery::new(lower, upper))
+                Node::YearRange(f.year, lower, upper)
             }
-            Filter::Compare(..) => Box::new(tantivy::query::EmptyQuery),
-            Filter::In(field, values) => Box::new(BooleanQuery::new(
+            Filter::Compare(..) => Node::Empty,
+            Filter::In(field, values) => Node::Bool(
                 values
                     .iter()
                     .map(|v| (Occur::Should, eq(*field, v)))
                     .collect(),
-            )),
-            Filter::Exists(field) => {
-                let name = match field {
-                    FilterField::Kind => return Box::new(AllQuery),
-                    FilterField::Year => "year",
-                    FilterField::Org => "org_exact",
-                };
-                Box::new(ExistsQuery::new(name.to_string(), false))
-            }
-            Filter::And(all) => Box::new(BooleanQuery::new(
+            ),
+            Filter::Exists(field) => match field {
+                FilterField::Kind => Node::All,
+                FilterField::Year => Node::Exists("year"),
+                FilterField::Org => Node::Exists("org_exact"),
+            },
+            Filter::And(all) => Node::Bool(
                 all.iter()
                     .map(|x| (Occur::Must, self.filter_query(x)))
                     .collect(),
-            )),
-            Filter::Or(any) => Box::new(BooleanQuery::new(
+            ),
+            Filter::Or(any) => Node::Bool(
                 any.iter()
                     .map(|x| (Occur::Should, self.filter_query(x)))
                     .collect(),
-            )),
+            ),
             Filter::Not(inner) => not(self.filter_query(inner)),
         }
     }
@@ -342,10 +320,7 @@ impl Ranker {
                 let matchers = built.iter().flat_map(|b| b.matchers.clone()).collect();
                 let alternatives = built.into_iter().map(|b| b.query).collect();
                 Some(Built {
-                    query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                        alternatives,
-                        ALTERNATIVES_TIE_BREAKER,
-                    )),
+                    query: Node::DisMax(alternatives, ALTERNATIVES_TIE_BREAKER),
                     matchers,
                     symbolic,
                 })
@@ -391,7 +366,7 @@ impl Ranker {
         clause: &Clause,
         searcher: &Searcher,
     ) -> Built {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses: Vec<(Occur, Node)> = Vec::new();
         let mut matchers = Vec::new();
         for (stem, word) in en.iter().zip(names) {
             let mut single = Clause::typed(word.clone(), false, clause.scope);
@@ -410,7 +385,7 @@ impl Ranker {
         let phrase = self.phrase(en, names, clause);
         clauses.push((Occur::Should, phrase.query));
         Built {
-            query: Box::new(BooleanQuery::new(clauses)),
+            query: Node::Bool(clauses),
             matchers,
             symbolic: false,
         }
@@ -502,14 +477,6 @@ impl Ranker {
         out
     }
 
-    fn term(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
-        let q = TermQuery::new(
-            Term::from_field_text(field, text),
-            IndexRecordOption::WithFreqs,
-        );
-        Box::new(BoostQuery::new(Box::new(q), boost))
-    }
-
     fn word(
         &self,
         typed: &str,
@@ -521,7 +488,7 @@ impl Ranker {
         let f = &self.fields;
         let scope = clause.scope;
         let typed_weight = clause.weight;
-        let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
+        let mut disjuncts: Vec<Node> = Vec::new();
         let mut matchers = vec![
             Matcher::Stem(stem.to_string()),
             Matcher::Exact(word.to_string()),
@@ -541,10 +508,7 @@ impl Ranker {
                 false,
             );
             return Built {
-                query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                    disjuncts,
-                    TIE_BREAKER,
-                )),
+                query: Node::DisMax(disjuncts, TIE_BREAKER),
                 matchers: vec![Matcher::Exact(word.to_string())],
                 symbolic: false,
             };
@@ -578,26 +542,19 @@ impl Ranker {
             matchers.push(Matcher::Exact(e.word.clone()));
         }
         if scope.is_none() && word.chars().any(|c| c.is_ascii_digit()) {
-            disjuncts.push(Self::term(
+            disjuncts.push(Node::term(
                 f.symbol,
                 &format!("{EXACT_MARK}{word}"),
                 3.0 * typed_weight,
             ));
             if let Ok(year) = word.parse::<i64>() {
                 if (1800..2100).contains(&year) {
-                    let q = TermQuery::new(
-                        Term::from_field_i64(f.year, year),
-                        IndexRecordOption::Basic,
-                    );
-                    disjuncts.push(Box::new(BoostQuery::new(Box::new(q), YEAR_BOOST)));
+                    disjuncts.push(Node::Year(f.year, year).boosted(YEAR_BOOST));
                 }
             }
         }
         Built {
-            query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                disjuncts,
-                TIE_BREAKER,
-            )),
+            query: Node::DisMax(disjuncts, TIE_BREAKER),
             matchers,
             symbolic: false,
         }
@@ -607,7 +564,7 @@ impl Ranker {
     #[allow(clippy::too_many_arguments)]
     fn word_terms(
         &self,
-        out: &mut Vec<Box<dyn Query>>,
+        out: &mut Vec<Node>,
         stem: &str,
         word: &str,
         scope: Option<Scope>,
@@ -618,7 +575,7 @@ impl Ranker {
         let f = &self.fields;
         for (field, boost) in schema::text_fields(f) {
             if scope.is_none() || scope_field(f, scope) == Some(field) {
-                out.push(Self::term(field, stem, boost * weight));
+                out.push(Node::term(field, stem, boost * weight));
             }
         }
         for (field, boost) in schema::name_fields(f) {
@@ -638,24 +595,24 @@ impl Ranker {
 
     /// A match on a name or acronym is a yes/no signal: constant score, no length norm
     /// (these fields are short and mostly empty, which skews BM25).
-    fn name_term(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
-        let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic);
-        Box::new(ConstScoreQuery::new(Box::new(q), NAME_MATCH_SCORE * boost))
+    fn name_term(field: Field, text: &str, boost: f32) -> Node {
+        Node::Const(
+            Box::new(Node::basic_term(field, text)),
+            NAME_MATCH_SCORE * boost,
+        )
     }
 
     fn phrase(&self, stems: &[String], words: &[String], clause: &Clause) -> Built {
         let f = &self.fields;
         let scope = clause.scope;
-        let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
+        let mut disjuncts: Vec<Node> = Vec::new();
         let mut phrase_query = |field: Field, tokens: &[String], boost: f32| {
-            let terms: Vec<Term> = tokens
-                .iter()
-                .map(|s| Term::from_field_text(field, s))
-                .collect();
-            let mut q = PhraseQuery::new(terms);
-            q.set_slop(clause.slop);
-            let q: Box<dyn Query> = Box::new(q);
-            disjuncts.push(Box::new(BoostQuery::new(q, boost * clause.weight)));
+            let phrase = Node::Phrase {
+                field,
+                terms: tokens.to_vec(),
+                slop: clause.slop,
+            };
+            disjuncts.push(phrase.boosted(boost * clause.weight));
         };
         for (field, boost) in schema::text_fields(f) {
             if scope.is_none() || scope_field(f, scope) == Some(field) {
@@ -673,10 +630,7 @@ impl Ranker {
             vec![Matcher::Phrase(stems.to_vec())]
         };
         Built {
-            query: Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                disjuncts,
-                TIE_BREAKER,
-            )),
+            query: Node::DisMax(disjuncts, TIE_BREAKER),
             matchers,
             symbolic: false,
         }
@@ -685,19 +639,22 @@ impl Ranker {
     fn symbol(&self, text: &str, prefix: bool) -> Built {
         let f = &self.fields;
         let norm = normalize_symbol(text);
-        let mut should: Vec<(Occur, Box<dyn Query>)> = vec![
+        let mut should: Vec<(Occur, Node)> = vec![
             (
                 Occur::Should,
-                Self::term(f.symbol, &format!("{EXACT_MARK}{norm}"), 3.0),
+                Node::term(f.symbol, &format!("{EXACT_MARK}{norm}"), 3.0),
             ),
-            (Occur::Should, Self::term(f.symbol, &norm, 2.0)),
+            (Occur::Should, Node::term(f.symbol, &norm, 2.0)),
         ];
         if prefix && norm.len() >= 2 {
-            let q = FuzzyTermQuery::new_prefix(Term::from_field_text(f.symbol, &norm), 0, false);
-            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.5))));
+            let prefix = Node::Prefix {
+                field: f.symbol,
+                prefix: norm.clone(),
+            };
+            should.push((Occur::Should, prefix.boosted(0.5)));
         }
         Built {
-            query: Box::new(BooleanQuery::new(should)),
+            query: Node::Bool(should),
             matchers: vec![Matcher::Symbol(norm)],
             symbolic: true,
         }
@@ -744,14 +701,8 @@ fn within_edits_quick(a: &str, b: &str, max: u8) -> bool {
 }
 
 /// A scoreless filter matching any of `terms`.
-fn any_of(terms: impl Iterator<Item = Term>) -> Box<dyn Query> {
-    let any: Vec<(Occur, Box<dyn Query>)> = terms
-        .map(|t| {
-            let q: Box<dyn Query> = Box::new(TermQuery::new(t, IndexRecordOption::Basic));
-            (Occur::Should, q)
-        })
-        .collect();
-    Box::new(BoostQuery::new(Box::new(BooleanQuery::new(any)), 0.0))
+fn any_of(terms: impl Iterator<Item = Node>) -> Node {
+    Node::Bool(terms.map(|t| (Occur::Should, t)).collect()).boosted(0.0)
 }
 
 /// Typo tolerance by word length: none under 5 letters, one edit from 5, two from 9.
