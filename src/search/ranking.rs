@@ -544,7 +544,7 @@ impl Ranker {
         if scope.is_none() && word.chars().any(|c| c.is_ascii_digit()) {
             disjuncts.push(Node::term(
                 f.symbol,
-                &format!("{EXACT_MARK}{word}"),
+                format!("{EXACT_MARK}{word}"),
                 3.0 * typed_weight,
             ));
             if let Ok(year) = word.parse::<i64>() {
@@ -642,7 +642,7 @@ impl Ranker {
         let mut should: Vec<(Occur, Node)> = vec![
             (
                 Occur::Should,
-                Node::term(f.symbol, &format!("{EXACT_MARK}{norm}"), 3.0),
+                Node::term(f.symbol, format!("{EXACT_MARK}{norm}"), 3.0),
             ),
             (Occur::Should, Node::term(f.symbol, &norm, 2.0)),
         ];
