@@ -67,6 +67,12 @@ pub enum Error {
     /// The search engine failed.
     #[error("search engine: {0}")]
     Engine(#[from] tantivy::TantivyError),
+    /// A backend setting is malformed.
+    #[error("{0}")]
+    Usage(String),
+    /// A remote search backend failed or is unreachable.
+    #[error("search backend: {0}")]
+    Backend(String),
     /// The glossary is malformed.
     #[error("glossary {file}: {message}")]
     Glossary {

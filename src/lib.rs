@@ -9,6 +9,7 @@ pub mod corpus;
 pub mod error;
 pub mod glossary;
 pub mod index;
+pub mod quickwit;
 pub mod schema;
 pub mod search;
 pub mod server;

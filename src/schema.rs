@@ -192,6 +192,15 @@ pub fn symbol_analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// The analyzer registered under `name` (the name analyzer for any other name).
+pub fn analyzer(name: &str) -> TextAnalyzer {
+    match name {
+        EN => en_analyzer(),
+        SYMBOL => symbol_analyzer(),
+        _ => name_analyzer(),
+    }
+}
+
 /// Registers tipdex's analyzers on an index (needed after every open).
 pub fn register_analyzers(index: &Index) {
     let manager = index.tokenizers();

@@ -107,7 +107,7 @@ impl ApiError {
 }
 
 /// Library errors: bad requests are 400, missing things 404, an unusable index 503,
-/// anything else 500 (a fault of the server, never of the request).
+/// a remote backend failing 502, anything else 500 (a fault of the server, never of the request).
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
         let message = e.to_string();
@@ -118,6 +118,7 @@ impl From<Error> for ApiError {
             Error::IndexUnusable { .. } | Error::IndexLocked { .. } => {
                 (StatusCode::SERVICE_UNAVAILABLE, "index_unavailable")
             }
+            Error::Backend(_) => (StatusCode::BAD_GATEWAY, "backend_unavailable"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         ApiError::new(status, code, message)

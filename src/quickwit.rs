@@ -1,0 +1,556 @@
+//! Quickwit as a search backend: its index config and documents, derived from the
+//! schema; query trees translated to its query DSL; and a small client for its REST API.
+//!
+//! Stock Quickwit has neither tipdex's analyzers (stemming, folding, symbols) nor typo
+//! tolerance, so tipdex sends what it analyzed itself: every indexed text field carries
+//! the tokens tipdex's analyzer produced, joined by spaces, and is indexed by Quickwit's
+//! `whitespace` tokenizer (same terms, same positions, same lengths for BM25). Queries
+//! are planned locally (glossary, prefix and typo expansion against the generation's
+//! dictionary) and only executed by Quickwit.
+
+use crate::error::{Error, Result};
+use crate::search::tree::Node;
+use serde_json::{json, Map, Value};
+use std::ops::Bound;
+use std::time::Duration;
+use tantivy::query::Occur;
+use tantivy::schema::{FieldType, IndexRecordOption, Schema, TantivyDocument, Value as _};
+
+/// Fields kept in the local generation only (their dictionary drives expansion).
+pub const LOCAL_ONLY_FIELDS: [&str; 1] = ["words"];
+/// Fields returned with each hit (the rest are indexed, not stored).
+const STORED_FIELDS: [&str; 3] = ["doc", "ord", "kind_code"];
+/// Largest ingest request body.
+const INGEST_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// A Quickwit cluster and the name its tipdex indexes are derived from, written
+/// `http://HOST:PORT/NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Base URL of the REST API, without a trailing slash.
+    pub url: String,
+    /// Base index name; each generation is the index `NAME-GENERATION`.
+    pub name: String,
+}
+
+impl std::str::FromStr for Target {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Target> {
+        let bad = |why: &str| Error::Usage(format!("backend `quickwit={s}`: {why}"));
+        let rest = s
+            .strip_prefix("http://")
+            .ok_or_else(|| bad("the address must start with http://"))?;
+        let (host, name) = rest.split_once('/').ok_or_else(|| {
+            bad("name the index after the address, as in http://127.0.0.1:7280/sections")
+        })?;
+        let name = name.trim_end_matches('/');
+        let valid_name = name.len() >= 3
+            && name.len() <= 100
+            && name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_name {
+            return Err(bad(
+                "the index name takes 3 to 100 letters, digits, `-` or `_`, starting with a letter",
+            ));
+        }
+        if host.is_empty() {
+            return Err(bad("no host"));
+        }
+        Ok(Target {
+            url: format!("http://{host}"),
+            name: name.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.url, self.name)
+    }
+}
+
+impl Target {
+    /// The Quickwit index holding one generation.
+    pub fn index_id(&self, generation: &str) -> String {
+        format!("{}-{generation}", self.name)
+    }
+}
+
+/// The Quickwit index config for `index_id`, as YAML.
+pub fn index_config(index_id: &str, schema: &Schema) -> String {
+    let mappings: Vec<Value> = schema
+        .fields()
+        .filter(|(_, entry)| !LOCAL_ONLY_FIELDS.contains(&entry.name()))
+        .map(|(_, entry)| field_mapping(entry.name(), entry.field_type()))
+        .collect();
+    let config = json!({
+        "version": "0.9",
+        "index_id": index_id,
+        "doc_mapping": {
+            "mode": "strict",
+            "field_mappings": mappings,
+        },
+        "indexing_settings": { "commit_timeout_secs": 5 },
+        "search_settings": { "default_search_fields": ["body"] },
+    });
+    to_yaml(&config)
+}
+
+fn field_mapping(name: &str, field_type: &FieldType) -> Value {
+    let stored = STORED_FIELDS.contains(&name);
+    match field_type {
+        FieldType::Str(options) => {
+            let mut m = json!({ "name": name, "type": "array<text>", "stored": stored });
+            match options.get_indexing_options() {
+                Some(indexing) => {
+                    let tokenizer = if is_tokenized(indexing.tokenizer()) {
+                        "whitespace"
+                    } else {
+                        "raw"
+                    };
+                    m["tokenizer"] = json!(tokenizer);
+                    m["record"] = json!(match indexing.index_option() {
+                        IndexRecordOption::Basic => "basic",
+                        IndexRecordOption::WithFreqs => "freq",
+                        IndexRecordOption::WithFreqsAndPositions => "position",
+                    });
+                    m["fieldnorms"] = json!(indexing.fieldnorms());
+                }
+                None => m["indexed"] = json!(false),
+            }
+            if options.is_fast() {
+                m["fast"] = json!(true);
+            }
+            m
+        }
+        other => {
+            let kind = match other {
+                FieldType::I64(_) => "i64",
+                FieldType::F64(_) => "f64",
+                _ => "u64",
+            };
+            json!({
+                "name": name,
+                "type": kind,
+                "stored": stored,
+                "indexed": other.is_indexed(),
+                "fast": other.is_fast(),
+            })
+        }
+    }
+}
+
+/// Whether a tantivy tokenizer name splits text into words (else one token per value).
+fn is_tokenized(tokenizer: &str) -> bool {
+    tokenizer != "raw" && tokenizer != crate::schema::SYMBOL
+}
+
+/// The Quickwit document for a tantivy document: each text value replaced by the tokens
+/// tipdex's analyzer made of it, numbers as they are.
+pub fn document(schema: &Schema, doc: &TantivyDocument) -> Value {
+    let mut out = Map::new();
+    for (field, value) in doc.field_values() {
+        let entry = schema.get_field_entry(field);
+        let name = entry.name();
+        if LOCAL_ONLY_FIELDS.contains(&name) {
+            continue;
+        }
+        let value = match entry.field_type() {
+            FieldType::Str(options) => {
+                let text = value.as_str().unwrap_or_default();
+                let analyzed = match options.get_indexing_options() {
+                    Some(indexing) if is_tokenized(indexing.tokenizer()) => {
+                        let mut analyzer = crate::schema::analyzer(indexing.tokenizer());
+                        crate::schema::tokens(&mut analyzer, text).join(" ")
+                    }
+                    Some(indexing) if indexing.tokenizer() == crate::schema::SYMBOL => {
+                        text.to_lowercase()
+                    }
+                    _ => text.to_string(),
+                };
+                out.entry(name.to_string())
+                    .or_insert_with(|| Value::Array(Vec::new()))
+                    .as_array_mut()
+                    .expect("text fields are arrays")
+                    .push(Value::String(analyzed));
+                continue;
+            }
+            FieldType::I64(_) => json!(value.as_i64()),
+            _ => json!(value.as_u64()),
+        };
+        out.insert(name.to_string(), value);
+    }
+    Value::Object(out)
+}
+
+/// The query DSL (Elasticsearch-compatible subset Quickwit accepts) for a tree.
+///
+/// Two constructs have no exact counterpart and are approximated: a disjunction-max
+/// becomes a sum of its alternatives (a `bool` of `should`), and a constant-score name
+/// match a boosted `terms` query (constant score in Quickwit too).
+pub fn to_dsl(node: &Node, schema: &Schema) -> Value {
+    let name = |f| schema.get_field_name(f).to_string();
+    match node {
+        Node::All => json!({ "match_all": {} }),
+        Node::Empty => json!({ "match_none": {} }),
+        Node::Term { field, text, .. } => {
+            json!({ "term": { name(*field): { "value": text } } })
+        }
+        Node::Year(field, year) => {
+            json!({ "term": { name(*field): { "value": year.to_string() } } })
+        }
+        Node::YearRange(field, lower, upper) => {
+            let mut range = Map::new();
+            match lower {
+                Bound::Included(y) => drop(range.insert("gte".into(), json!(y))),
+                Bound::Excluded(y) => drop(range.insert("gt".into(), json!(y))),
+                Bound::Unbounded => {}
+            }
+            match upper {
+                Bound::Included(y) => drop(range.insert("lte".into(), json!(y))),
+                Bound::Excluded(y) => drop(range.insert("lt".into(), json!(y))),
+                Bound::Unbounded => {}
+            }
+            json!({ "range": { name(*field): range } })
+        }
+        Node::Exists(field) => json!({ "exists": { "field": field } }),
+        Node::Phrase { field, terms, slop } => json!({
+            "match_phrase": { name(*field): { "query": terms.join(" "), "slop": slop } }
+        }),
+        Node::Prefix { field, prefix } => {
+            json!({ "prefix": { name(*field): { "value": prefix } } })
+        }
+        Node::Bool(clauses) => {
+            let mut must = Vec::new();
+            let mut should = Vec::new();
+            let mut must_not = Vec::new();
+            for (occur, clause) in clauses {
+                let dsl = to_dsl(clause, schema);
+                match occur {
+                    Occur::Must => must.push(dsl),
+                    Occur::Should => should.push(dsl),
+                    Occur::MustNot => must_not.push(dsl),
+                }
+            }
+            if must.is_empty() && should.is_empty() {
+                // tantivy matches nothing with exclusions alone.
+                return json!({ "match_none": {} });
+            }
+            json!({ "bool": { "must": must, "should": should, "must_not": must_not } })
+        }
+        Node::Boost(inner, boost) if *boost == 0.0 => {
+            json!({ "bool": { "filter": [to_dsl(inner, schema)] } })
+        }
+        Node::Boost(inner, boost) => {
+            json!({ "bool": { "must": [to_dsl(inner, schema)], "boost": boost } })
+        }
+        Node::DisMax(alternatives, _) => json!({
+            "bool": { "should": alternatives.iter().map(|a| to_dsl(a, schema)).collect::<Vec<_>>() }
+        }),
+        Node::Const(inner, score) => match inner.as_ref() {
+            Node::Term { field, text, .. } => {
+                json!({ "terms": { name(*field): [text], "boost": score } })
+            }
+            other => json!({ "bool": { "filter": [to_dsl(other, schema)] } }),
+        },
+    }
+}
+
+/// A blocking client for one Quickwit cluster's REST API.
+#[derive(Debug, Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    /// The cluster and base index name.
+    pub target: Target,
+}
+
+/// One page of hits: each hit's score and stored fields, and the match count.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    /// `(score, stored fields)`, best first.
+    pub hits: Vec<(f32, Value)>,
+    /// Documents matching.
+    pub total: usize,
+    /// Aggregation results, when asked for.
+    pub aggregations: Option<Value>,
+}
+
+impl Client {
+    /// A client for `target`; every request times out after `timeout`.
+    pub fn new(target: Target, timeout: Duration) -> Client {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .build()
+            .new_agent();
+        Client { agent, target }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.target.url)
+    }
+
+    fn failed(&self, what: &str, message: impl std::fmt::Display) -> Error {
+        Error::Backend(format!(
+            "Quickwit at {}: {what}: {message}",
+            self.target.url
+        ))
+    }
+
+    /// Sends a request and returns the JSON answer of a 2xx response.
+    fn exchange(
+        &self,
+        what: &str,
+        method: &str,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Value> {
+        let url = self.url(path);
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, Some((content_type, bytes))) => self
+                .agent
+                .post(&url)
+                .header("content-type", content_type)
+                .send(&bytes[..]),
+            (_, None) => self.agent.post(&url).send_empty(),
+        };
+        let mut response = response.map_err(|e| self.failed(what, e))?;
+        let status = response.status();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(256 * 1024 * 1024)
+            .read_to_string()
+            .map_err(|e| self.failed(what, e))?;
+        if !status.is_success() {
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v["message"].as_str().map(str::to_string))
+                .unwrap_or(text);
+            return Err(self.failed(what, format!("{status}: {}", message.trim())));
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Whether the cluster answers.
+    pub fn check(&self) -> Result<()> {
+        self.exchange("version", "GET", "/api/v1/version", None)
+            .map(drop)
+    }
+
+    /// Ids of the indexes whose id starts with `prefix`.
+    pub fn indexes(&self, prefix: &str) -> Result<Vec<String>> {
+        let listed = self.exchange("list indexes", "GET", "/api/v1/indexes", None)?;
+        let mut ids: Vec<String> = listed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["index_config"]["index_id"].as_str())
+            .filter(|id| id.starts_with(prefix))
+            .map(str::to_string)
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Creates an index from its YAML config.
+    pub fn create_index(&self, config_yaml: &str) -> Result<()> {
+        let body = Some(("application/yaml", config_yaml.as_bytes().to_vec()));
+        self.exchange("create index", "POST", "/api/v1/indexes", body)
+            .map(drop)
+    }
+
+    /// Deletes an index and its data.
+    pub fn delete_index(&self, index_id: &str) -> Result<()> {
+        let path = format!("/api/v1/indexes/{index_id}");
+        self.exchange("delete index", "DELETE", &path, None)
+            .map(drop)
+    }
+
+    /// Ingests documents and waits until they are searchable.
+    pub fn ingest(&self, index_id: &str, documents: impl Iterator<Item = Value>) -> Result<()> {
+        let path = format!("/api/v1/{index_id}/ingest?commit=wait_for");
+        let mut chunk: Vec<u8> = Vec::new();
+        let send = |chunk: &mut Vec<u8>| -> Result<()> {
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let body = Some(("application/x-ndjson", std::mem::take(chunk)));
+            let answer = self.exchange("ingest", "POST", &path, body)?;
+            match answer["num_rejected_docs"].as_u64() {
+                Some(rejected) if rejected > 0 => Err(self.failed(
+                    "ingest",
+                    format!(
+                        "{rejected} documents rejected: {}",
+                        answer["parse_failures"][0]["message"]
+                    ),
+                )),
+                _ => Ok(()),
+            }
+        };
+        for doc in documents {
+            serde_json::to_writer(&mut chunk, &doc).expect("a JSON value serializes");
+            chunk.push(b'\n');
+            if chunk.len() >= INGEST_CHUNK_BYTES {
+                send(&mut chunk)?;
+            }
+        }
+        send(&mut chunk)
+    }
+
+    /// Number of documents searchable in an index.
+    pub fn count(&self, index_id: &str) -> Result<usize> {
+        Ok(self
+            .search(index_id, &json!({ "match_all": {} }), 0, 0, None)?
+            .total)
+    }
+
+    /// The best `size` hits for a query, from `from`, with their scores and stored fields.
+    pub fn search(
+        &self,
+        index_id: &str,
+        query: &Value,
+        from: usize,
+        size: usize,
+        aggregations: Option<Value>,
+    ) -> Result<Found> {
+        let mut body = json!({
+            "query": query,
+            "from": from,
+            "size": size,
+            "sort": [{ "_score": { "order": "desc" } }],
+            "track_total_hits": true,
+        });
+        if let Some(aggs) = aggregations {
+            body["aggs"] = aggs;
+        }
+        let path = format!("/api/v1/_elastic/{index_id}/_search");
+        let bytes = serde_json::to_vec(&body).expect("a JSON value serializes");
+        let answer = self.exchange("search", "POST", &path, Some(("application/json", bytes)))?;
+        let total = answer["hits"]["total"]["value"].as_u64().unwrap_or(0) as usize;
+        let hits = answer["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| {
+                let score = h["sort"][0].as_f64().unwrap_or(0.0) as f32;
+                (score, h["_source"].clone())
+            })
+            .collect();
+        Ok(Found {
+            hits,
+            total,
+            aggregations: answer.get("aggregations").cloned(),
+        })
+    }
+}
+
+/// A JSON value written as YAML (block style; strings quoted as JSON, which YAML reads).
+pub fn to_yaml(value: &Value) -> String {
+    let mut out = String::new();
+    write_yaml(value, 0, &mut out);
+    out
+}
+
+fn write_yaml(value: &Value, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match v {
+                    Value::Object(m) if !m.is_empty() => {
+                        out.push_str(&format!("{pad}{key}:\n"));
+                        write_yaml(v, indent + 2, out);
+                    }
+                    Value::Array(a) if !a.is_empty() => {
+                        out.push_str(&format!("{pad}{key}:\n"));
+                        write_yaml(v, indent, out);
+                    }
+                    scalar => out.push_str(&format!("{pad}{key}: {scalar}\n")),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                match item {
+                    Value::Object(m) if !m.is_empty() => {
+                        let mut inner = String::new();
+                        write_yaml(item, indent + 2, &mut inner);
+                        let first_line_start = indent + 2;
+                        out.push_str(&format!("{pad}- {}", &inner[first_line_start..]));
+                    }
+                    scalar => out.push_str(&format!("{pad}- {scalar}\n")),
+                }
+            }
+        }
+        scalar => out.push_str(&format!("{pad}{scalar}\n")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::build_schema;
+
+    #[test]
+    fn targets_name_a_cluster_and_an_index() {
+        let t: Target = "http://127.0.0.1:7280/sections".parse().unwrap();
+        assert_eq!(t.url, "http://127.0.0.1:7280");
+        assert_eq!(t.name, "sections");
+        assert_eq!(t.index_id("gen-1"), "sections-gen-1");
+        for bad in [
+            "127.0.0.1:7280/sections",
+            "http://h:1",
+            "http://h:1/x",
+            "http://h/9ab",
+            "http://h/a b c",
+        ] {
+            assert!(bad.parse::<Target>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn config_maps_every_indexed_field_but_the_local_dictionary() {
+        let (schema, _) = build_schema();
+        let yaml = index_config("sections-gen-1", &schema);
+        assert!(yaml.contains("index_id: \"sections-gen-1\""), "{yaml}");
+        assert!(yaml.contains("name: \"body\""), "{yaml}");
+        assert!(yaml.contains("tokenizer: \"whitespace\""), "{yaml}");
+        assert!(!yaml.contains("\"words\""), "{yaml}");
+    }
+
+    #[test]
+    fn yaml_nests_maps_and_lists() {
+        let v = json!({"a": {"b": 1, "c": [{"d": "x", "e": [1, 2]}, 3]}, "f": []});
+        assert_eq!(
+            to_yaml(&v),
+            "a:\n  b: 1\n  c:\n  - d: \"x\"\n    e:\n    - 1\n    - 2\n  - 3\nf: []\n"
+        );
+    }
+
+    #[test]
+    fn documents_carry_analyzed_terms() {
+        let (schema, fields) = build_schema();
+        let mut section = crate::corpus::Section::new(
+            crate::corpus::Kind::Report,
+            "Trafficking in Persons",
+            "Children were sold.",
+        );
+        section.symbols = vec!["A/HRC/49/51".into()];
+        let doc = crate::schema::to_document(&fields, &section, 7).unwrap();
+        let v = document(&schema, &doc);
+        assert_eq!(v["title"], json!(["traffick in person"]));
+        assert_eq!(v["ord"], json!(7));
+        assert_eq!(v["symbol"][0], json!("=a/hrc/49/51"));
+        assert!(v.get("words").is_none());
+        assert!(v["doc"][0]
+            .as_str()
+            .unwrap()
+            .contains("Trafficking in Persons"));
+    }
+}
