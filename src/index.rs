@@ -26,7 +26,8 @@ use tantivy::Index;
 const CURRENT: &str = "CURRENT";
 const LOCK: &str = ".lock";
 const INFO: &str = "tipdex.json";
-const GEN_PREFIX: &str = "gen-";
+/// Prefix of every generation directory's name.
+pub const GEN_PREFIX: &str = "gen-";
 /// Document-store block size: a hit decompresses one block, so smaller blocks make
 /// fetching ten results cheaper (tantivy's default is 16 KiB).
 const DOC_STORE_BLOCK_BYTES: usize = 4096;
@@ -53,6 +54,10 @@ pub struct BuildInfo {
     pub corpus_fingerprint: Option<String>,
     /// Parser warnings at build time.
     pub warnings: usize,
+    /// The backend this generation is searched on, when not the local index
+    /// (`quickwit=http://HOST:PORT/NAME`); see [`crate::backend::Backend`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
 }
 
 /// Where the sections came from, recorded in [`BuildInfo`].
@@ -66,6 +71,8 @@ pub struct Provenance {
     pub warnings: Vec<Warning>,
     /// Glossary text stored with the index (`None`: the built-in glossary).
     pub glossary: Option<String>,
+    /// The backend the generation is published to (`None`: local only).
+    pub backend: Option<String>,
 }
 
 /// An opened index generation.
@@ -122,6 +129,19 @@ pub fn build_with(
     provenance: &Provenance,
     options: WriterOptions,
 ) -> Result<BuildInfo> {
+    build_and_publish(sections, root, provenance, options, &|_| Ok(()))
+}
+
+/// [`build_with`], calling `publish` with the new generation's name once it is complete
+/// on disk and before it becomes current: if `publish` fails, the generation is
+/// discarded and the previous one stays current.
+pub fn build_and_publish(
+    sections: &[Section],
+    root: &Path,
+    provenance: &Provenance,
+    options: WriterOptions,
+    publish: &dyn Fn(&str) -> Result<()>,
+) -> Result<BuildInfo> {
     let started = Instant::now();
     fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
     let _lock = acquire_lock(root)?;
@@ -138,6 +158,10 @@ pub fn build_with(
     };
     let final_dir = root.join(&generation);
     fs::rename(&tmp, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
+    if let Err(e) = publish(&generation) {
+        let _ = fs::remove_dir_all(&final_dir);
+        return Err(e);
+    }
     switch_current(root, &generation)?;
     remove_old_generations(root, &generation);
     Ok(info)
@@ -186,6 +210,7 @@ fn write_generation(
         corpus: provenance.corpus.as_ref().map(|p| p.display().to_string()),
         corpus_fingerprint: provenance.fingerprint.clone(),
         warnings: provenance.warnings.len(),
+        backend: provenance.backend.clone(),
     };
     if let Some(text) = &provenance.glossary {
         let compiled = Glossary::parse(text, glossary::FILE_NAME)?;
@@ -533,6 +558,16 @@ fn remove_old_generations(root: &Path, current: &str) {
         let _ = fs::remove_dir_all(root.join(name));
     }
     drop(keep_previous);
+}
+
+/// Names of the complete generations at `root` (the current one and the one kept before it).
+pub fn generations(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = generation_names(root)
+        .into_iter()
+        .filter(|n| !n.ends_with(TMP_SUFFIX))
+        .collect();
+    names.sort();
+    names
 }
 
 fn generation_names(root: &Path) -> Vec<String> {

@@ -5,6 +5,7 @@
 //! [`index::build`] writes them to a tantivy index (schema in [`schema`]), and
 //! [`search::Engine`] answers [`search::SearchRequest`]s for the CLI and the server.
 
+pub mod backend;
 pub mod corpus;
 pub mod error;
 pub mod glossary;

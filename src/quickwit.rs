@@ -8,10 +8,12 @@
 //! are planned locally (glossary, prefix and typo expansion against the generation's
 //! dictionary) and only executed by Quickwit.
 
+use crate::corpus::Section;
 use crate::error::{Error, Result};
 use crate::search::tree::Node;
 use serde_json::{json, Map, Value};
 use std::ops::Bound;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tantivy::query::Occur;
 use tantivy::schema::{FieldType, IndexRecordOption, Schema, TantivyDocument, Value as _};
@@ -20,6 +22,8 @@ use tantivy::schema::{FieldType, IndexRecordOption, Schema, TantivyDocument, Val
 pub const LOCAL_ONLY_FIELDS: [&str; 1] = ["words"];
 /// Fields returned with each hit (the rest are indexed, not stored).
 const STORED_FIELDS: [&str; 3] = ["doc", "ord", "kind_code"];
+/// Time allowed for one request while loading an index.
+const INGEST_TIMEOUT: Duration = Duration::from_secs(600);
 /// Largest ingest request body.
 const INGEST_CHUNK_BYTES: usize = 4 * 1024 * 1024;
 
@@ -448,6 +452,77 @@ impl Client {
             aggregations: answer.get("aggregations").cloned(),
         })
     }
+}
+
+/// The Quickwit documents of `sections`, in corpus order.
+pub fn documents(sections: &[Section]) -> impl Iterator<Item = Result<Value>> + '_ {
+    let (schema, fields) = crate::schema::build_schema();
+    sections.iter().enumerate().map(move |(ord, section)| {
+        let doc = crate::schema::to_document(&fields, section, ord as u64)?;
+        Ok(document(&schema, &doc))
+    })
+}
+
+/// Writes `index-config.yaml` and `documents.ndjson` for `index_id` into `out`.
+pub fn export(out: &Path, index_id: &str, sections: &[Section]) -> Result<(PathBuf, PathBuf)> {
+    use std::io::Write;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let (schema, _) = crate::schema::build_schema();
+    let config = out.join("index-config.yaml");
+    std::fs::write(&config, index_config(index_id, &schema)).map_err(|e| Error::io(&config, e))?;
+    let docs = out.join("documents.ndjson");
+    let file = std::fs::File::create(&docs).map_err(|e| Error::io(&docs, e))?;
+    let mut writer = std::io::BufWriter::new(file);
+    for doc in documents(sections) {
+        serde_json::to_writer(&mut writer, &doc?).map_err(|e| Error::io(&docs, e.into()))?;
+        writer.write_all(b"\n").map_err(|e| Error::io(&docs, e))?;
+    }
+    writer.flush().map_err(|e| Error::io(&docs, e))?;
+    Ok((config, docs))
+}
+
+/// Creates the index of `generation` on the cluster and loads `sections` into it,
+/// replacing any earlier attempt; returns once every section is searchable.
+pub fn publish(target: &Target, generation: &str, sections: &[Section]) -> Result<()> {
+    let client = Client::new(target.clone(), INGEST_TIMEOUT);
+    let index_id = target.index_id(generation);
+    if client.indexes(&index_id)?.contains(&index_id) {
+        client.delete_index(&index_id)?;
+    }
+    let (schema, _) = crate::schema::build_schema();
+    client.create_index(&index_config(&index_id, &schema))?;
+    let loaded = (|| {
+        let docs: Vec<Value> = documents(sections).collect::<Result<_>>()?;
+        client.ingest(&index_id, docs.into_iter())?;
+        let searchable = client.count(&index_id)?;
+        if searchable != sections.len() {
+            return Err(client.failed(
+                "ingest",
+                format!("{searchable} of {} sections searchable", sections.len()),
+            ));
+        }
+        Ok(())
+    })();
+    if loaded.is_err() {
+        let _ = client.delete_index(&index_id);
+    }
+    loaded
+}
+
+/// Deletes the cluster's indexes of `target` whose generation is not in `keep`.
+pub fn remove_unused(target: &Target, keep: &[String]) -> Result<Vec<String>> {
+    let client = Client::new(target.clone(), INGEST_TIMEOUT);
+    let prefix = format!("{}-", target.name);
+    let kept: Vec<String> = keep.iter().map(|g| target.index_id(g)).collect();
+    let mut removed = Vec::new();
+    for id in client.indexes(&prefix)? {
+        let generation = &id[prefix.len()..];
+        if generation.starts_with(crate::index::GEN_PREFIX) && !kept.contains(&id) {
+            client.delete_index(&id)?;
+            removed.push(id);
+        }
+    }
+    Ok(removed)
 }
 
 /// A JSON value written as YAML (block style; strings quoted as JSON, which YAML reads).

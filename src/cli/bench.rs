@@ -66,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if queries.is_empty() {
         bail!("{} has no queries", args.queries.display());
     }
-    let engine = Engine::open(&args.location.ensure()?)?;
+    let engine = Engine::open_with(&args.location.ensure()?, args.location.backend()?.as_ref())?;
     let requests: Vec<(String, SearchRequest)> = queries
         .into_iter()
         .map(|(class, q)| {

@@ -4,6 +4,7 @@ use super::{corpus_dir, load_corpus, IndexLocation};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use tipdex::backend::Backend;
 
 /// Flags of `tipdex index`.
 #[derive(Debug, clap::Args)]
@@ -21,13 +22,20 @@ pub struct Args {
 /// Builds the index and reports what it did.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let corpus = corpus_dir(args.corpus.as_deref());
-    build_index(&corpus, &args.location.path(), args.quiet)
+    let backend = args.location.backend()?;
+    build_index(&corpus, &args.location.path(), backend.as_ref(), args.quiet)
 }
 
-/// Loads `corpus` and builds the index at `index`, printing a summary unless `quiet`.
-pub fn build_index(corpus: &Path, index: &Path, quiet: bool) -> anyhow::Result<()> {
+/// Loads `corpus` and builds the index at `index`, publishing it to `backend` before it
+/// becomes current; prints a summary unless `quiet`.
+pub fn build_index(
+    corpus: &Path,
+    index: &Path,
+    backend: Option<&Backend>,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let started = Instant::now();
-    let (loaded, provenance) = load_corpus(corpus)?;
+    let (loaded, mut provenance) = load_corpus(corpus)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
@@ -37,8 +45,33 @@ pub fn build_index(corpus: &Path, index: &Path, quiet: bool) -> anyhow::Result<(
             corpus.display()
         );
     }
-    let info = tipdex::index::build(&loaded.sections, index, &provenance)
+    let target = match backend {
+        Some(Backend::Quickwit(target)) => Some(target),
+        _ => None,
+    };
+    provenance.backend = backend
+        .filter(|b| **b != Backend::Local)
+        .map(ToString::to_string);
+    let sections = &loaded.sections;
+    let publish = |generation: &str| match target {
+        Some(target) => tipdex::quickwit::publish(target, generation, sections),
+        None => Ok(()),
+    };
+    let options = tipdex::index::WriterOptions::for_sections(sections.len());
+    let info = tipdex::index::build_and_publish(sections, index, &provenance, options, &publish)
         .with_context(|| format!("cannot build the index at {}", index.display()))?;
+    if let Some(target) = target {
+        let kept = tipdex::index::generations(index);
+        let removed = tipdex::quickwit::remove_unused(target, &kept)
+            .context("the new index is in use; removing older Quickwit indexes failed")?;
+        if !quiet {
+            eprintln!(
+                "published to Quickwit {target} as index {} ({} older index(es) removed)",
+                target.index_id(&tipdex::index::current_generation(index)?),
+                removed.len()
+            );
+        }
+    }
     if !quiet {
         let per_kind: Vec<String> = info
             .sections

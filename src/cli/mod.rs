@@ -1,6 +1,7 @@
 //! The command-line interface: one module per subcommand, each a thin layer over the library.
 
 pub mod bench;
+pub mod export;
 pub mod index;
 pub mod query;
 pub mod sections;
@@ -37,6 +38,8 @@ pub enum Command {
     Bench(bench::Args),
     /// Serve the search API, a Meilisearch-compatible API and a search page over HTTP.
     Serve(serve::Args),
+    /// Write the index in another engine's format (Quickwit).
+    Export(export::Args),
 }
 
 /// Runs the chosen subcommand.
@@ -47,6 +50,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sections(args) => sections::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Export(args) => export::run(args),
     }
 }
 
@@ -56,9 +60,27 @@ pub struct IndexLocation {
     /// Index directory [default: ./index, or $TIPDEX_INDEX].
     #[arg(long, value_name = "DIR")]
     pub index: Option<PathBuf>,
+    /// Where searches run: `local`, or `quickwit=http://HOST:PORT/NAME` (a Quickwit
+    /// cluster). `tipdex index` publishes there and records it with the index; searches
+    /// default to what the index records [env: TIPDEX_BACKEND].
+    #[arg(long, value_name = "BACKEND")]
+    pub backend: Option<String>,
 }
 
 impl IndexLocation {
+    /// The backend the user chose, if any: the flag, else $TIPDEX_BACKEND.
+    pub fn backend(&self) -> anyhow::Result<Option<tipdex::backend::Backend>> {
+        let text = self.backend.clone().or_else(|| {
+            std::env::var("TIPDEX_BACKEND")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        });
+        match text {
+            Some(t) => Ok(Some(t.parse().context("invalid --backend")?)),
+            None => Ok(None),
+        }
+    }
+
     /// The index path: the flag, else $TIPDEX_INDEX, else the default.
     pub fn path(&self) -> PathBuf {
         self.explicit()
@@ -87,7 +109,7 @@ impl IndexLocation {
                 index.display(),
                 corpus.display()
             );
-            index::build_index(&corpus, &index, true)?;
+            index::build_index(&corpus, &index, self.backend()?.as_ref(), true)?;
         }
         Ok(index)
     }
@@ -144,6 +166,7 @@ pub fn load_corpus(corpus: &Path) -> anyhow::Result<(tipdex::corpus::Corpus, Pro
         fingerprint: tipdex::index::corpus_fingerprint(corpus),
         warnings: loaded.warnings.clone(),
         glossary: Some(glossary),
+        backend: None,
     };
     Ok((loaded, provenance))
 }

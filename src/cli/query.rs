@@ -51,7 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         facets: false,
     };
     request.validate()?;
-    let engine = Engine::open(&index)?;
+    let engine = Engine::open_with(&index, args.location.backend()?.as_ref())?;
     let response = engine
         .search(&request)
         .with_context(|| format!("search failed for {:?}", request.query))?;

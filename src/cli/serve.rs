@@ -32,7 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let addr = resolve(&args.addr)?;
     let index = args.location.ensure()?;
-    let live = LiveEngine::open(&index)
+    let live = LiveEngine::open_with(&index, args.location.backend()?)
         .with_context(|| format!("cannot serve the index at {}", index.display()))?;
     let limits = Limits {
         request_timeout: Duration::from_secs_f64(args.request_timeout),

@@ -8,9 +8,11 @@ pub mod filter;
 pub mod highlight;
 pub mod query;
 pub mod ranking;
+pub mod remote;
 pub mod suggest;
 pub mod tree;
 
+use crate::backend::Backend;
 use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
 use crate::index::{self, BuildInfo};
@@ -191,6 +193,26 @@ pub struct Engine {
     generation: String,
     size_bytes: u64,
     root: PathBuf,
+    /// The Quickwit index that runs this generation's searches, if any.
+    remote: Option<remote::Remote>,
+}
+
+/// Where a hit comes from.
+enum Found {
+    /// A document of the local index.
+    Local(DocAddress),
+    /// A section returned by the remote backend (with its corpus position).
+    Remote(Box<Section>, u64),
+}
+
+impl Found {
+    /// A key that is the same for the same section within one search.
+    fn key(&self) -> (u64, u64) {
+        match self {
+            Found::Local(a) => (u64::from(a.segment_ord), u64::from(a.doc_id)),
+            Found::Remote(_, ord) => (u64::MAX, *ord),
+        }
+    }
 }
 
 impl std::fmt::Debug for Engine {
@@ -203,9 +225,28 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Opens the current generation of the index at `root`.
+    /// Opens the current generation of the index at `root`, searched where it was
+    /// built for (see [`BuildInfo::backend`]).
     pub fn open(root: &Path) -> Result<Engine> {
+        Engine::open_with(root, None)
+    }
+
+    /// Opens the current generation of the index at `root`, searched on `backend`
+    /// (`None`: where the generation was built for).
+    pub fn open_with(root: &Path, backend: Option<&Backend>) -> Result<Engine> {
         let opened = index::open(root)?;
+        let recorded: Option<Backend> = match &opened.info.backend {
+            Some(text) => Some(text.parse()?),
+            None => None,
+        };
+        let remote = match backend.or(recorded.as_ref()) {
+            Some(Backend::Quickwit(target)) => Some(remote::Remote::connect(
+                target,
+                &opened.generation,
+                opened.index.schema(),
+            )?),
+            _ => None,
+        };
         let reader = opened
             .index
             .reader_builder()
@@ -225,6 +266,7 @@ impl Engine {
             generation: opened.generation,
             size_bytes: opened.size_bytes,
             root: root.to_path_buf(),
+            remote,
         };
         if engine.size_bytes <= VERIFY_ON_OPEN_BYTES {
             engine.verify()?;
@@ -303,44 +345,49 @@ impl Engine {
         let started = Instant::now();
         let searcher = self.reader.searcher();
         let (parsed, plan) = self.plan(request, &searcher);
-        let local = LocalQueries::compile(&plan, &searcher);
+        let local = match self.remote {
+            Some(_) => None,
+            None => Some(LocalQueries::compile(&plan, &searcher)),
+        };
         let want = request.offset + request.limit;
-        let (mut ranked, mut total) = self.collect(&searcher, &*local.conjunctive, &plan, want)?;
+        let (mut ranked, mut total) = self.pass(&searcher, local.as_ref(), &plan, false, want)?;
         let conjunctive_count = total;
         let mut partial = false;
-        if let Some(disjunctive) = &local.disjunctive {
-            if needs_partial_matches(total, want) {
-                let (more, all) = self.collect(&searcher, &**disjunctive, &plan, want + total)?;
-                let seen: HashSet<DocAddress> = ranked.iter().map(|(_, a, _)| *a).collect();
-                let extra: Vec<_> = more
-                    .into_iter()
-                    .filter(|(_, a, _)| !seen.contains(a))
-                    .map(|(s, a, _)| (s, a, true))
-                    .collect();
-                partial = all > conjunctive_count;
-                ranked.extend(extra);
-                total = all;
-            }
+        if plan.disjunctive.is_some() && needs_partial_matches(total, want) {
+            let (more, all) = self.pass(&searcher, local.as_ref(), &plan, true, want + total)?;
+            let seen: HashSet<(u64, u64)> = ranked.iter().map(|(_, f, _)| f.key()).collect();
+            let extra: Vec<_> = more
+                .into_iter()
+                .filter(|(_, f, _)| !seen.contains(&f.key()))
+                .map(|(s, f, _)| (s, f, true))
+                .collect();
+            partial = all > conjunctive_count;
+            ranked.extend(extra);
+            total = all;
         }
         let highlighter = Highlighter::new(plan.matchers.clone());
         let mut hits = Vec::new();
-        for (i, (score, address, from_partial)) in ranked
+        for (i, (score, found, from_partial)) in ranked
             .into_iter()
             .enumerate()
             .skip(request.offset)
             .take(request.limit)
         {
-            let section = self.section_at(&searcher, address)?;
+            let (section, address) = match found {
+                Found::Local(address) => (self.section_at(&searcher, address)?, Some(address)),
+                Found::Remote(section, _) => (*section, None),
+            };
             let snippet = highlighter.highlight(&section.body, &Marks::default());
-            let explanation = if request.explain {
-                let q = if from_partial {
-                    local.disjunctive.as_deref().unwrap_or(&*local.conjunctive)
-                } else {
-                    &*local.conjunctive
-                };
-                explain_safely(q, &searcher, address)
-            } else {
-                None
+            let explanation = match (&local, address) {
+                (Some(local), Some(address)) if request.explain => {
+                    let q = if from_partial {
+                        local.disjunctive.as_deref().unwrap_or(&*local.conjunctive)
+                    } else {
+                        &*local.conjunctive
+                    };
+                    explain_safely(q, &searcher, address)
+                }
+                _ => None,
             };
             hits.push(Hit {
                 rank: i + 1,
@@ -350,10 +397,11 @@ impl Engine {
                 explanation,
             });
         }
-        let facets = if request.facets {
-            Some(searcher.search(&*local.unfiltered, &FacetCounts)?)
-        } else {
-            None
+        let facets = match (&local, &self.remote) {
+            _ if !request.facets => None,
+            (Some(local), _) => Some(searcher.search(&*local.unfiltered, &FacetCounts)?),
+            (None, Some(remote)) => Some(remote.facets(&plan.unfiltered, &plan)?),
+            (None, None) => None,
         };
         let explain = request.explain.then(|| QueryExplanation {
             terms: parsed
@@ -384,8 +432,13 @@ impl Engine {
             notes: plan
                 .notes
                 .iter()
-                .chain(&local.notes)
+                .chain(local.iter().flat_map(|l| &l.notes))
                 .cloned()
+                .chain(
+                    self.remote
+                        .iter()
+                        .map(|r| format!("executed by Quickwit (index `{}`)", r.index_id())),
+                )
                 .chain(parsed.ignored.iter().map(|i| format!("ignored {i}")))
                 .collect(),
             order: match plan.order {
@@ -404,6 +457,43 @@ impl Engine {
             facets,
             explain,
         })
+    }
+
+    /// One pass of a search (all words, or any word when `disjunctive`) on this
+    /// engine's backend: the best `want` hits and the match count.
+    #[allow(clippy::type_complexity)]
+    fn pass(
+        &self,
+        searcher: &Searcher,
+        local: Option<&LocalQueries>,
+        plan: &Plan,
+        disjunctive: bool,
+        want: usize,
+    ) -> Result<(Vec<(f32, Found, bool)>, usize)> {
+        if let Some(remote) = &self.remote {
+            let node = match (&plan.disjunctive, disjunctive) {
+                (Some(node), true) => node,
+                _ => &plan.conjunctive,
+            };
+            let uniform = self.uniform_weights(&plan.kind_weights);
+            let (hits, total) = remote.collect(node, plan, want, uniform)?;
+            let hits = hits
+                .into_iter()
+                .map(|(score, section, ord)| (score, Found::Remote(Box::new(section), ord), false))
+                .collect();
+            return Ok((hits, total));
+        }
+        let local = local.expect("local queries are compiled without a remote backend");
+        let query = match (&local.disjunctive, disjunctive) {
+            (Some(q), true) => &**q,
+            _ => &*local.conjunctive,
+        };
+        let (hits, total) = self.collect(searcher, query, plan, want)?;
+        let hits = hits
+            .into_iter()
+            .map(|(score, address, partial)| (score, Found::Local(address), partial))
+            .collect();
+        Ok((hits, total))
     }
 
     /// The top `want` documents for `query` with tweaked scores, and the match count.
@@ -496,8 +586,17 @@ impl Engine {
         request.validate()?;
         let searcher = self.reader.searcher();
         let (_, plan) = self.plan(request, &searcher);
-        let local = LocalQueries::compile(&plan, &searcher);
         let want = request.offset + request.limit;
+        if let Some(remote) = &self.remote {
+            let (_, count) = remote.collect(&plan.conjunctive, &plan, 0, true)?;
+            return match &plan.disjunctive {
+                Some(disjunctive) if needs_partial_matches(count, want) => {
+                    remote.facets(disjunctive, &plan)
+                }
+                _ => remote.facets(&plan.conjunctive, &plan),
+            };
+        }
+        let local = LocalQueries::compile(&plan, &searcher);
         let (count, facets) = searcher.search(&*local.conjunctive, &(Count, FacetCounts))?;
         // Partial matches are counted exactly when `search` adds them.
         match &local.disjunctive {
@@ -508,8 +607,32 @@ impl Engine {
         }
     }
 
+    /// Every section of the index, in corpus order.
+    pub fn all_sections(&self) -> Result<Vec<Section>> {
+        let searcher = self.reader.searcher();
+        let mut all: Vec<(u64, Section)> = Vec::new();
+        for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let ords = segment.fast_fields().u64("ord")?;
+            for doc_id in 0..segment.max_doc() {
+                if segment.is_deleted(doc_id) {
+                    continue;
+                }
+                let address = DocAddress::new(segment_ord as u32, doc_id);
+                let ord = ords.first(doc_id).unwrap_or(u64::MAX);
+                all.push((ord, self.section_at(&searcher, address)?));
+            }
+        }
+        all.sort_by_key(|(ord, _)| *ord);
+        Ok(all.into_iter().map(|(_, section)| section).collect())
+    }
+
     /// The whole section with this id.
     pub fn get(&self, id: &str) -> Result<Section> {
+        if let Some(remote) = &self.remote {
+            return remote
+                .get(id)?
+                .ok_or_else(|| Error::NotFound(id.to_string()));
+        }
         let searcher = self.reader.searcher();
         let term = Term::from_field_text(self.fields.id, id);
         let query = TermQuery::new(term, IndexRecordOption::Basic);

@@ -7,6 +7,7 @@
 //! one; the previous generation's files stay readable while they finish. A generation
 //! that fails to open is logged once and the old engine keeps serving.
 
+use crate::backend::Backend;
 use crate::error::Result;
 use crate::search::Engine;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,8 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(300);
 #[derive(Debug)]
 pub struct LiveEngine {
     root: PathBuf,
+    /// The backend chosen for this server (`None`: each generation's own).
+    backend: Option<Backend>,
     current: RwLock<Arc<Engine>>,
     /// A generation that failed to open (not retried until CURRENT changes again).
     failed: Mutex<Option<String>>,
@@ -29,15 +32,24 @@ pub struct LiveEngine {
 impl LiveEngine {
     /// Opens and verifies the current generation of the index at `root`.
     pub fn open(root: &Path) -> Result<LiveEngine> {
-        let engine = Engine::open(root)?;
+        LiveEngine::open_with(root, None)
+    }
+
+    /// Opens and verifies the current generation, searched on `backend` (`None`: the
+    /// generation's own), and keeps that choice for the generations that follow.
+    pub fn open_with(root: &Path, backend: Option<Backend>) -> Result<LiveEngine> {
+        let engine = Engine::open_with(root, backend.as_ref())?;
         engine.verify()?;
-        Ok(LiveEngine::with_engine(root, engine))
+        let mut live = LiveEngine::with_engine(root, engine);
+        live.backend = backend;
+        Ok(live)
     }
 
     /// Wraps an engine already open on `root`.
     pub fn with_engine(root: &Path, engine: Engine) -> LiveEngine {
         LiveEngine {
             root: root.to_path_buf(),
+            backend: None,
             current: RwLock::new(Arc::new(engine)),
             failed: Mutex::new(None),
             reloads: Default::default(),
@@ -79,7 +91,7 @@ impl LiveEngine {
                 return None;
             }
         }
-        let opened = Engine::open(&self.root).and_then(|engine| {
+        let opened = Engine::open_with(&self.root, self.backend.as_ref()).and_then(|engine| {
             engine.verify()?;
             Ok(engine)
         });

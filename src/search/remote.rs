@@ -1,0 +1,177 @@
+//! Running a plan on a Quickwit cluster: the same trees as the local index, translated
+//! to Quickwit's query DSL, with kind priors and result order applied here.
+
+use super::ranking::{Order, Plan};
+use super::tree::Node;
+use super::Facets;
+use crate::corpus::{Kind, Section};
+use crate::error::{Error, Result};
+use crate::quickwit::{self, Client, Target};
+use crate::schema::kind_code;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tantivy::schema::Schema;
+
+/// Time allowed for one request to the cluster.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Candidates fetched beyond the page when kind priors may reorder them.
+const REWEIGHT_CANDIDATES: usize = 200;
+
+/// One generation's index on a Quickwit cluster.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    client: Client,
+    index_id: String,
+    schema: Schema,
+}
+
+/// A hit from the cluster: tweaked score, the section, its corpus position.
+pub type RemoteHit = (f32, Section, u64);
+
+impl Remote {
+    /// Connects to the index holding `generation` on `target`.
+    pub fn connect(target: &Target, generation: &str, schema: Schema) -> Result<Remote> {
+        let client = Client::new(target.clone(), REQUEST_TIMEOUT);
+        let index_id = target.index_id(generation);
+        let known = client.indexes(&index_id)?;
+        if !known.contains(&index_id) {
+            return Err(Error::Backend(format!(
+                "Quickwit at {} has no index `{index_id}` for generation {generation}; \
+                 build it with `tipdex index --backend quickwit={target}`",
+                target.url
+            )));
+        }
+        Ok(Remote {
+            client,
+            index_id,
+            schema,
+        })
+    }
+
+    /// The Quickwit index searched.
+    pub fn index_id(&self) -> &str {
+        &self.index_id
+    }
+
+    /// The query sent for `node`, exclusions applied.
+    fn dsl(&self, node: &Node, plan: &Plan) -> Value {
+        let query = quickwit::to_dsl(node, &self.schema);
+        if plan.excluded.is_empty() {
+            return query;
+        }
+        let excluded: Vec<Value> = plan
+            .excluded
+            .iter()
+            .map(|e| quickwit::to_dsl(e, &self.schema))
+            .collect();
+        json!({ "bool": { "must": [query], "must_not": excluded } })
+    }
+
+    /// The best `want` hits for `node`, kind priors and order applied, and the match count.
+    pub fn collect(
+        &self,
+        node: &Node,
+        plan: &Plan,
+        want: usize,
+        uniform_weights: bool,
+    ) -> Result<(Vec<RemoteHit>, usize)> {
+        let query = self.dsl(node, plan);
+        let fetch = if want == 0 || (uniform_weights && plan.order == Order::Relevance) {
+            want
+        } else {
+            want.max(REWEIGHT_CANDIDATES)
+        };
+        let found = self.client.search(&self.index_id, &query, 0, fetch, None)?;
+        let mut hits: Vec<(f64, f32, Section, u64)> = Vec::with_capacity(found.hits.len());
+        for (score, source) in found.hits {
+            let section = self.section_of(&source)?;
+            let ord = source["ord"].as_u64().unwrap_or(0);
+            let tweaked = score * plan.kind_weights[kind_code(section.kind) as usize];
+            let by_year = match plan.order {
+                Order::Relevance => 0.0,
+                Order::Newest => section.year.unwrap_or(0) as f64 * 1e4,
+            };
+            let key = by_year + f64::from(tweaked) - ord as f64 * 1e-9;
+            hits.push((key, tweaked, section, ord));
+        }
+        hits.sort_by(|a, b| b.0.total_cmp(&a.0));
+        hits.truncate(want);
+        let hits = hits
+            .into_iter()
+            .map(|(_, score, section, ord)| (score, section, ord))
+            .collect();
+        Ok((hits, found.total))
+    }
+
+    /// Counts per kind, year and organization of the sections `node` matches.
+    pub fn facets(&self, node: &Node, plan: &Plan) -> Result<Facets> {
+        let aggs = json!({
+            "kind": { "terms": { "field": "kind_code", "size": 16 } },
+            "year": { "terms": { "field": "year", "size": 10000 } },
+            "org": { "terms": { "field": "org_facet", "size": 10000 } },
+        });
+        let found = self
+            .client
+            .search(&self.index_id, &self.dsl(node, plan), 0, 0, Some(aggs))?;
+        let aggregations = found.aggregations.unwrap_or(Value::Null);
+        let buckets = |name: &str| -> Vec<(String, u64)> {
+            aggregations[name]["buckets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|b| {
+                    let key = match &b["key"] {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n
+                            .as_f64()
+                            .map_or(n.to_string(), |f| format!("{}", f as i64)),
+                        other => other.to_string(),
+                    };
+                    (key, b["doc_count"].as_u64().unwrap_or(0))
+                })
+                .collect()
+        };
+        let by_code: BTreeMap<String, u64> = buckets("kind").into_iter().collect();
+        let kind = Kind::ALL
+            .iter()
+            .filter_map(|k| {
+                let n = *by_code.get(&kind_code(*k).to_string())?;
+                (n > 0).then(|| (k.as_str().to_string(), n))
+            })
+            .collect();
+        Ok(Facets {
+            kind,
+            year: buckets("year").into_iter().collect(),
+            org: buckets("org").into_iter().collect(),
+        })
+    }
+
+    /// The section with this id.
+    pub fn get(&self, id: &str) -> Result<Option<Section>> {
+        let query = json!({ "term": { "id": { "value": id } } });
+        let found = self.client.search(&self.index_id, &query, 0, 1, None)?;
+        match found.hits.first() {
+            Some((_, source)) => Ok(Some(self.section_of(source)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn section_of(&self, source: &Value) -> Result<Section> {
+        let json = source["doc"][0]
+            .as_str()
+            .or_else(|| source["doc"].as_str())
+            .ok_or_else(|| {
+                Error::Backend(format!(
+                    "index `{}` returned a hit without its section",
+                    self.index_id
+                ))
+            })?;
+        serde_json::from_str(json).map_err(|e| {
+            Error::Backend(format!(
+                "index `{}` returned a damaged section: {e}",
+                self.index_id
+            ))
+        })
+    }
+}
