@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: run the real binary in a temp directory.
 #![allow(dead_code)]
 
+pub mod relevance;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
