@@ -1,0 +1,547 @@
+//! The Quickwit backend against a real Quickwit, one node and a two-node cluster on
+//! loopback. `QUICKWIT_BIN` names the `quickwit` binary (version 0.9); without it every
+//! test here says SKIPPED and passes.
+
+mod util;
+
+use serde_json::Value;
+use std::net::{TcpListener, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use util::{corpus_dir, run_in, stderr};
+
+fn quickwit_bin(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("QUICKWIT_BIN").filter(|v| !v.is_empty()) {
+        Some(bin) => Some(PathBuf::from(bin)),
+        None => {
+            eprintln!("SKIPPED {test}: set QUICKWIT_BIN to a Quickwit 0.9 binary to run it");
+            None
+        }
+    }
+}
+
+/// Two consecutive free TCP ports (REST, gRPC) whose first is also free for UDP (gossip).
+fn free_ports() -> u16 {
+    for _ in 0..200 {
+        let Ok(probe) = TcpListener::bind("127.0.0.1:0") else {
+            continue;
+        };
+        let port = probe.local_addr().unwrap().port();
+        drop(probe);
+        if port >= 65000 {
+            continue;
+        }
+        let free = TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
+            && UdpSocket::bind(("127.0.0.1", port)).is_ok();
+        if free {
+            return port;
+        }
+    }
+    panic!("no free ports");
+}
+
+/// A shared storage and metastore directory for the nodes of one cluster.
+struct Cluster {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+}
+
+/// One running Quickwit node.
+struct QwNode {
+    child: Option<Child>,
+    port: u16,
+    config: PathBuf,
+    bin: PathBuf,
+    log: PathBuf,
+}
+
+impl Cluster {
+    fn new(bin: PathBuf) -> Cluster {
+        Cluster {
+            dir: tempfile::tempdir().unwrap(),
+            bin,
+        }
+    }
+
+    /// Starts a node; `seed` is the REST (and gossip) port of a node to join.
+    fn node(&self, name: &str, services: Option<&[&str]>, seed: Option<u16>) -> QwNode {
+        let port = free_ports();
+        let shared = self.dir.path().join("shared");
+        let data = self.dir.path().join(format!("data-{name}"));
+        std::fs::create_dir_all(&shared).unwrap();
+        let mut config = format!(
+            "version: 0.8\n\
+             cluster_id: tipdex-test\n\
+             node_id: {name}\n\
+             listen_address: 127.0.0.1\n\
+             rest:\n  listen_port: {port}\n\
+             grpc_listen_port: {grpc}\n\
+             gossip_listen_port: {port}\n\
+             data_dir: {data}\n\
+             metastore_uri: file://{shared}/indexes\n\
+             default_index_root_uri: file://{shared}/indexes\n",
+            grpc = port + 1,
+            data = data.display(),
+            shared = shared.display(),
+        );
+        if let Some(services) = services {
+            config.push_str(&format!("enabled_services: [{}]\n", services.join(", ")));
+        }
+        if let Some(seed) = seed {
+            config.push_str(&format!("peer_seeds: [\"127.0.0.1:{seed}\"]\n"));
+        }
+        let path = self.dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, config).unwrap();
+        let mut node = QwNode {
+            child: None,
+            port,
+            config: path,
+            bin: self.bin.clone(),
+            log: self.dir.path().join(format!("{name}.log")),
+        };
+        node.start();
+        node
+    }
+}
+
+impl QwNode {
+    fn start(&mut self) {
+        let log = std::fs::File::create(&self.log).unwrap();
+        let child = Command::new(&self.bin)
+            .args(["run", "--config"])
+            .arg(&self.config)
+            .env("QW_DISABLE_TELEMETRY", "1")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start quickwit");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if self
+                .get("/health/readyz")
+                .is_some_and(|(status, _)| status == 200)
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        panic!("quickwit node not ready:\n{}", self.log_tail());
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn get(&self, path: &str) -> Option<(u16, String)> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut text = String::new();
+        stream.read_to_string(&mut text).ok()?;
+        let status = text.split_whitespace().nth(1)?.parse().ok()?;
+        Some((status, text))
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+}
+
+impl Drop for QwNode {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A temp directory holding tipdex's index of the shipped corpus.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn index(&self) -> String {
+        self.dir.path().join("index").display().to_string()
+    }
+
+    fn build(&self, backend: &str) -> std::process::Output {
+        let corpus = corpus_dir();
+        run_in(
+            self.dir.path(),
+            &[
+                "index",
+                "--corpus",
+                corpus.to_str().unwrap(),
+                "--index",
+                &self.index(),
+                "--backend",
+                backend,
+            ],
+        )
+    }
+
+    /// `tipdex query --json` with `backend` (`None`: the one the index records).
+    fn query(&self, backend: Option<&str>, args: &[&str]) -> Result<Value, String> {
+        let index = self.index();
+        let mut all = vec!["query", "--json", "--index", index.as_str()];
+        if let Some(b) = backend {
+            all.extend(["--backend", b]);
+        }
+        all.extend_from_slice(args);
+        let o = run_in(self.dir.path(), &all);
+        if !o.status.success() {
+            return Err(stderr(&o));
+        }
+        serde_json::from_slice(&o.stdout).map_err(|e| e.to_string())
+    }
+}
+
+fn backend_of(node: &QwNode) -> String {
+    format!("quickwit={}/sections", node.url())
+}
+
+fn ids(response: &Value, k: usize) -> Vec<String> {
+    response["hits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(k)
+        .map(|h| h["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// K of an expectation (`in<=3 …` → 3).
+fn depth(expectation: &str) -> usize {
+    expectation
+        .split_whitespace()
+        .next()
+        .and_then(|w| w.split("<=").nth(1))
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(10)
+}
+
+/// Every relevance case passes on `backend`, and gives the same top hits there as on
+/// the local index (as many as the case looks at).
+fn assert_same_answers(ws: &Workspace, backend: &str) {
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for file in ["queries.tsv", "domain.tsv"] {
+        let remote = |args: &[&str]| ws.query(Some(backend), args).unwrap();
+        let (failed, n) = util::relevance::failures(file, &remote);
+        failures.extend(failed);
+        total += n;
+        for case in util::relevance::load_cases(file) {
+            let mut args: Vec<&str> = case.flags.iter().map(String::as_str).collect();
+            args.extend(["--limit", "20", "--", case.query.as_str()]);
+            let k = depth(&case.expectation);
+            let local = ws.query(Some("local"), &args).unwrap();
+            let remote = ws.query(Some(backend), &args).unwrap();
+            if ids(&local, k) != ids(&remote, k) {
+                failures.push(format!(
+                    "{:?}: top {k} differ\n local:    {:?}\n quickwit: {:?}",
+                    case.query,
+                    ids(&local, k),
+                    ids(&remote, k)
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problem(s) over {total} cases on {backend}:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn one_node_gives_the_local_answers() {
+    let Some(bin) = quickwit_bin("one_node_gives_the_local_answers") else {
+        return;
+    };
+    let cluster = Cluster::new(bin);
+    let node = cluster.node("n1", None, None);
+    let ws = Workspace::new();
+    let backend = backend_of(&node);
+    let o = ws.build(&backend);
+    assert!(
+        o.status.success(),
+        "index: {}\n{}",
+        stderr(&o),
+        node.log_tail()
+    );
+    assert!(
+        stderr(&o).contains("published to Quickwit"),
+        "{}",
+        stderr(&o)
+    );
+    assert_same_answers(&ws, &backend);
+    // The index records its backend: no flag needed.
+    let recorded = ws.query(None, &["--", "GRETA"]).unwrap();
+    assert_eq!(
+        ids(&recorded, 3),
+        ids(&ws.query(Some(&backend), &["--", "GRETA"]).unwrap(), 3)
+    );
+    let explained = ws.query(None, &["--explain", "--", "GRETA"]).unwrap();
+    assert!(
+        explained.to_string().contains("executed by Quickwit"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn serve_and_its_apis_work_unchanged_on_quickwit() {
+    let Some(bin) = quickwit_bin("serve_and_its_apis_work_unchanged_on_quickwit") else {
+        return;
+    };
+    let cluster = Cluster::new(bin);
+    let node = cluster.node("n1", None, None);
+    let ws = Workspace::new();
+    let o = ws.build(&backend_of(&node));
+    assert!(o.status.success(), "index: {}", stderr(&o));
+    let local_server = serve(&ws, "local");
+    let remote_server = serve(&ws, &backend_of(&node));
+    for path in [
+        "/api/search?q=sale%20of%20children&limit=5",
+        "/api/search?q=A%2FHRC%2F47%2F34",
+        "/api/search?q=traffiking%20victims&facets=true",
+        "/api/search?q=rapporteur&kind=report&limit=5",
+        "/api/docs/org-greta",
+    ] {
+        let local = http_json(local_server.1, path);
+        let remote = http_json(remote_server.1, path);
+        assert_eq!(local.0, remote.0, "{path}");
+        assert_eq!(
+            without_timing(local.1.clone()),
+            without_timing(remote.1.clone()),
+            "{path}"
+        );
+    }
+    let body = r#"{"q":"greta","limit":3,"attributesToHighlight":["*"]}"#;
+    let local = http_post(local_server.1, "/indexes/sections/search", body);
+    let remote = http_post(remote_server.1, "/indexes/sections/search", body);
+    assert_eq!(local.0, 200);
+    assert_eq!(
+        without_timing(local.1)["hits"],
+        without_timing(remote.1)["hits"]
+    );
+}
+
+#[test]
+fn reindexing_while_searching_never_shows_a_half_loaded_index() {
+    let Some(bin) = quickwit_bin("reindexing_while_searching_never_shows_a_half_loaded_index")
+    else {
+        return;
+    };
+    let cluster = Cluster::new(bin);
+    let node = cluster.node("n1", None, None);
+    let ws = Arc::new(Workspace::new());
+    let backend = backend_of(&node);
+    assert!(ws.build(&backend).status.success());
+    let expected = ws
+        .query(None, &["--limit", "50", "--", "trafficking"])
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let searcher = {
+        let (ws, stop, expected) = (Arc::clone(&ws), Arc::clone(&stop), expected.clone());
+        std::thread::spawn(move || {
+            let mut answered = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let got = ws
+                    .query(None, &["--limit", "50", "--", "trafficking"])
+                    .expect("a search during a rebuild");
+                assert_eq!(got["total_hits"], expected["total_hits"]);
+                assert_eq!(ids(&got, 50), ids(&expected, 50));
+                answered += 1;
+            }
+            answered
+        })
+    };
+    for _ in 0..2 {
+        let o = ws.build(&backend);
+        assert!(o.status.success(), "rebuild: {}", stderr(&o));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let answered = searcher.join().expect("searches stayed consistent");
+    assert!(answered > 0);
+    // Only the current generation's index and the one before it remain.
+    let (_, listing) = node.get("/api/v1/indexes").unwrap();
+    assert_eq!(
+        listing.matches("\"index_id\":\"sections-gen-").count(),
+        2,
+        "{listing}"
+    );
+}
+
+#[test]
+fn a_stopped_node_is_a_clear_error_and_a_restarted_one_answers_again() {
+    let Some(bin) =
+        quickwit_bin("a_stopped_node_is_a_clear_error_and_a_restarted_one_answers_again")
+    else {
+        return;
+    };
+    let cluster = Cluster::new(bin);
+    let mut node = cluster.node("n1", None, None);
+    let ws = Workspace::new();
+    assert!(ws.build(&backend_of(&node)).status.success());
+    let before = ws.query(None, &["--", "Europol"]).unwrap();
+    node.stop();
+    let err = ws.query(None, &["--", "Europol"]).unwrap_err();
+    assert!(err.contains("Quickwit at http://127.0.0.1:"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    node.start();
+    let after = ws.query(None, &["--", "Europol"]).unwrap();
+    assert_eq!(ids(&before, 10), ids(&after, 10));
+}
+
+#[test]
+fn a_searcher_node_joining_the_cluster_gives_the_same_answers() {
+    let Some(bin) = quickwit_bin("a_searcher_node_joining_the_cluster_gives_the_same_answers")
+    else {
+        return;
+    };
+    let cluster = Cluster::new(bin);
+    let indexer = cluster.node(
+        "indexer",
+        Some(&[
+            "metastore",
+            "control_plane",
+            "indexer",
+            "janitor",
+            "searcher",
+        ]),
+        None,
+    );
+    let searcher = cluster.node("searcher", Some(&["searcher"]), Some(indexer.port));
+    let ws = Workspace::new();
+    let o = ws.build(&backend_of(&indexer));
+    assert!(o.status.success(), "index: {}", stderr(&o));
+    assert_same_answers(&ws, &backend_of(&searcher));
+}
+
+/// `tipdex serve` on the workspace with `backend`: the child and its port.
+fn serve(ws: &Workspace, backend: &str) -> (ServeChild, u16) {
+    use std::io::BufRead;
+    let mut child = Command::new(util::bin())
+        .current_dir(ws.dir.path())
+        .args(["serve", "--index", &ws.index(), "--addr", "127.0.0.1:0"])
+        .args(["--backend", backend])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let port = loop {
+        let line = lines.next().expect("serve exited").unwrap();
+        if let Some(addr) = line.strip_prefix("listening on http://") {
+            break addr.rsplit(':').next().unwrap().parse().unwrap();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    (ServeChild(child), port)
+}
+
+struct ServeChild(Child);
+
+impl Drop for ServeChild {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http_json(port: u16, path: &str) -> (u16, Value) {
+    exchange(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+fn http_post(port: u16, path: &str, body: &str) -> (u16, Value) {
+    exchange(
+        port,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn exchange(port: u16, request: &str) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let body = dechunk(body);
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// The body of a chunked response, or the body as it is.
+fn dechunk(body: &str) -> String {
+    if body.trim_start().starts_with('{') {
+        return body.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 {
+            break;
+        }
+        out.push_str(&after[..n.min(after.len())]);
+        rest = after.get(n + 2..).unwrap_or("");
+    }
+    out
+}
+
+/// A response without what varies between two runs of the same search.
+fn without_timing(mut v: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                map.retain(|k, _| {
+                    !matches!(
+                        k.as_str(),
+                        "took_ms" | "processingTimeMs" | "explain" | "score" | "_rankingScore"
+                    )
+                });
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
