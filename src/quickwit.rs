@@ -24,6 +24,8 @@ pub const LOCAL_ONLY_FIELDS: [&str; 1] = ["words"];
 const STORED_FIELDS: [&str; 3] = ["doc", "ord", "kind_code"];
 /// Time allowed for one request while loading an index.
 const INGEST_TIMEOUT: Duration = Duration::from_secs(600);
+/// Time allowed for ingested documents to become searchable.
+const COMMIT_WAIT: Duration = Duration::from_secs(120);
 /// Largest ingest request body.
 const INGEST_CHUNK_BYTES: usize = 4 * 1024 * 1024;
 
@@ -376,16 +378,21 @@ impl Client {
             .map(drop)
     }
 
-    /// Ingests documents and waits until they are searchable.
-    pub fn ingest(&self, index_id: &str, documents: impl Iterator<Item = Value>) -> Result<()> {
-        let path = format!("/api/v1/{index_id}/ingest?commit=wait_for");
-        let mut chunk: Vec<u8> = Vec::new();
-        let send = |chunk: &mut Vec<u8>| -> Result<()> {
-            if chunk.is_empty() {
-                return Ok(());
-            }
-            let body = Some(("application/x-ndjson", std::mem::take(chunk)));
-            let answer = self.exchange("ingest", "POST", &path, body)?;
+    /// Ingests documents; the last request waits until everything sent is committed.
+    pub fn ingest(
+        &self,
+        index_id: &str,
+        documents: impl Iterator<Item = Result<Value>>,
+    ) -> Result<()> {
+        let send = |chunk: Vec<u8>, last: bool| -> Result<()> {
+            let commit = if last { "wait_for" } else { "auto" };
+            let path = format!("/api/v1/{index_id}/ingest?commit={commit}");
+            let answer = self.exchange(
+                "ingest",
+                "POST",
+                &path,
+                Some(("application/x-ndjson", chunk)),
+            )?;
             match answer["num_rejected_docs"].as_u64() {
                 Some(rejected) if rejected > 0 => Err(self.failed(
                     "ingest",
@@ -397,14 +404,33 @@ impl Client {
                 _ => Ok(()),
             }
         };
+        let mut chunk: Vec<u8> = Vec::new();
         for doc in documents {
-            serde_json::to_writer(&mut chunk, &doc).expect("a JSON value serializes");
-            chunk.push(b'\n');
             if chunk.len() >= INGEST_CHUNK_BYTES {
-                send(&mut chunk)?;
+                send(std::mem::take(&mut chunk), false)?;
             }
+            serde_json::to_writer(&mut chunk, &doc?).expect("a JSON value serializes");
+            chunk.push(b'\n');
         }
-        send(&mut chunk)
+        send(chunk, true)
+    }
+
+    /// Waits until `expected` documents are searchable in an index.
+    pub fn wait_for_count(&self, index_id: &str, expected: usize, timeout: Duration) -> Result<()> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let searchable = self.count(index_id)?;
+            if searchable == expected {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(self.failed(
+                    "ingest",
+                    format!("{searchable} of {expected} sections searchable after {timeout:?}"),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     /// Number of documents searchable in an index.
@@ -492,16 +518,8 @@ pub fn publish(target: &Target, generation: &str, sections: &[Section]) -> Resul
     let (schema, _) = crate::schema::build_schema();
     client.create_index(&index_config(&index_id, &schema))?;
     let loaded = (|| {
-        let docs: Vec<Value> = documents(sections).collect::<Result<_>>()?;
-        client.ingest(&index_id, docs.into_iter())?;
-        let searchable = client.count(&index_id)?;
-        if searchable != sections.len() {
-            return Err(client.failed(
-                "ingest",
-                format!("{searchable} of {} sections searchable", sections.len()),
-            ));
-        }
-        Ok(())
+        client.ingest(&index_id, documents(sections))?;
+        client.wait_for_count(&index_id, sections.len(), COMMIT_WAIT)
     })();
     if loaded.is_err() {
         let _ = client.delete_index(&index_id);
