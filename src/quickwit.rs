@@ -194,19 +194,28 @@ pub fn document(schema: &Schema, doc: &TantivyDocument) -> Value {
 
 /// The query DSL (Elasticsearch-compatible subset Quickwit accepts) for a tree.
 ///
-/// Two constructs have no exact counterpart and are approximated: a disjunction-max
-/// becomes a sum of its alternatives (a `bool` of `should`), and a constant-score name
-/// match a boosted `terms` query (constant score in Quickwit too).
+/// Every node has an exact counterpart. Quickwit 0.9 ignores a `bool` query's `boost`,
+/// so boosts are pushed down to the leaves (a sum of boosted scores is the boosted sum);
+/// phrases and prefixes, whose DSL queries take no boost, go through `query_string`; a
+/// constant-score name match becomes a boosted `terms` query (constant-scored in
+/// Quickwit too); a zero boost becomes a `filter` clause.
 pub fn to_dsl(node: &Node, schema: &Schema) -> Value {
+    dsl(node, schema, 1.0)
+}
+
+fn dsl(node: &Node, schema: &Schema, boost: f32) -> Value {
+    if boost == 0.0 {
+        return json!({ "bool": { "filter": [dsl(node, schema, 1.0)] } });
+    }
     let name = |f| schema.get_field_name(f).to_string();
     match node {
-        Node::All => json!({ "match_all": {} }),
+        Node::All => json!({ "match_all": { "boost": boost } }),
         Node::Empty => json!({ "match_none": {} }),
         Node::Term { field, text, .. } => {
-            json!({ "term": { name(*field): { "value": text } } })
+            json!({ "term": { name(*field): { "value": text, "boost": boost } } })
         }
         Node::Year(field, year) => {
-            json!({ "term": { name(*field): { "value": year.to_string() } } })
+            json!({ "term": { name(*field): { "value": year.to_string(), "boost": boost } } })
         }
         Node::YearRange(field, lower, upper) => {
             let mut range = Map::new();
@@ -220,25 +229,28 @@ pub fn to_dsl(node: &Node, schema: &Schema) -> Value {
                 Bound::Excluded(y) => drop(range.insert("lt".into(), json!(y))),
                 Bound::Unbounded => {}
             }
+            range.insert("boost".into(), json!(boost));
             json!({ "range": { name(*field): range } })
         }
         Node::Exists(field) => json!({ "exists": { "field": field } }),
-        Node::Phrase { field, terms, slop } => json!({
-            "match_phrase": { name(*field): { "query": terms.join(" "), "slop": slop } }
-        }),
+        Node::Phrase { field, terms, slop } => {
+            let words: Vec<String> = terms.iter().map(|t| escape_query_text(t)).collect();
+            let query = format!("{}:\"{}\"~{slop}^{boost}", name(*field), words.join(" "));
+            json!({ "query_string": { "query": query } })
+        }
         Node::Prefix { field, prefix } => {
-            json!({ "prefix": { name(*field): { "value": prefix } } })
+            let query = format!("{}:{}*^{boost}", name(*field), escape_query_text(prefix));
+            json!({ "query_string": { "query": query } })
         }
         Node::Bool(clauses) => {
             let mut must = Vec::new();
             let mut should = Vec::new();
             let mut must_not = Vec::new();
             for (occur, clause) in clauses {
-                let dsl = to_dsl(clause, schema);
                 match occur {
-                    Occur::Must => must.push(dsl),
-                    Occur::Should => should.push(dsl),
-                    Occur::MustNot => must_not.push(dsl),
+                    Occur::Must => must.push(dsl(clause, schema, boost)),
+                    Occur::Should => should.push(dsl(clause, schema, boost)),
+                    Occur::MustNot => must_not.push(dsl(clause, schema, 1.0)),
                 }
             }
             if must.is_empty() && should.is_empty() {
@@ -247,22 +259,27 @@ pub fn to_dsl(node: &Node, schema: &Schema) -> Value {
             }
             json!({ "bool": { "must": must, "should": should, "must_not": must_not } })
         }
-        Node::Boost(inner, boost) if *boost == 0.0 => {
-            json!({ "bool": { "filter": [to_dsl(inner, schema)] } })
-        }
-        Node::Boost(inner, boost) => {
-            json!({ "bool": { "must": [to_dsl(inner, schema)], "boost": boost } })
-        }
-        Node::DisMax(alternatives, _) => json!({
-            "bool": { "should": alternatives.iter().map(|a| to_dsl(a, schema)).collect::<Vec<_>>() }
-        }),
+        Node::Boost(inner, b) => dsl(inner, schema, boost * b),
         Node::Const(inner, score) => match inner.as_ref() {
             Node::Term { field, text, .. } => {
-                json!({ "terms": { name(*field): [text], "boost": score } })
+                json!({ "terms": { name(*field): [text], "boost": score * boost } })
             }
-            other => json!({ "bool": { "filter": [to_dsl(other, schema)] } }),
+            other => json!({ "bool": { "filter": [dsl(other, schema, 1.0)] } }),
         },
     }
+}
+
+/// Text safe inside Quickwit's query language: every character but letters and digits
+/// escaped.
+fn escape_query_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if !c.is_alphanumeric() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A blocking client for one Quickwit cluster's REST API.

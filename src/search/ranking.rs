@@ -1,8 +1,10 @@
-//! Ranking: turns a parsed query into tantivy queries, field boosts and kind priors.
+//! Ranking: turns a parsed query into query trees, field boosts and kind priors.
 //!
 //! This is the one place that decides what counts more: titles, names, acronyms, roles
 //! and symbols over body text; exact words over stems over prefixes over typos; whole
-//! symbols over their addenda; documents with every word over partial matches.
+//! symbols over their addenda; documents with every word over partial matches. A word's
+//! score adds up its matches in every field (and a group's, its alternatives'), with
+//! boosts and weights below 1 for expansions: constructs every backend computes exactly.
 
 use super::domain;
 use super::filter::{Cmp, Filter, FilterField};
@@ -39,13 +41,8 @@ const KNOWN_WORD_SHARE: u64 = 10_000;
 const CAPITALS_ACRONYM_BOOST: f32 = 4.0;
 /// Score of a typed year matching a section's year (a strong, constant signal).
 const YEAR_BOOST: f32 = 3.0;
-/// Share of the other alternatives of a group (synonyms, `OR`) added to the best one:
-/// a section naming three synonyms is not three times as relevant.
-const ALTERNATIVES_TIE_BREAKER: f32 = 0.1;
 /// Score of a name or acronym match before its field boost (about a strong BM25 match).
 const NAME_MATCH_SCORE: f32 = 3.0;
-/// Share of the non-best fields added to the best field's score for one word.
-const TIE_BREAKER: f32 = 0.25;
 
 /// Words that carry no meaning on their own: optional in a query, never required.
 pub const STOPWORDS: [&str; 75] = [
@@ -320,7 +317,7 @@ impl Ranker {
                 let matchers = built.iter().flat_map(|b| b.matchers.clone()).collect();
                 let alternatives = built.into_iter().map(|b| b.query).collect();
                 Some(Built {
-                    query: Node::DisMax(alternatives, ALTERNATIVES_TIE_BREAKER),
+                    query: Node::any(alternatives),
                     matchers,
                     symbolic,
                 })
@@ -508,7 +505,7 @@ impl Ranker {
                 false,
             );
             return Built {
-                query: Node::DisMax(disjuncts, TIE_BREAKER),
+                query: Node::any(disjuncts),
                 matchers: vec![Matcher::Exact(word.to_string())],
                 symbolic: false,
             };
@@ -554,7 +551,7 @@ impl Ranker {
             }
         }
         Built {
-            query: Node::DisMax(disjuncts, TIE_BREAKER),
+            query: Node::any(disjuncts),
             matchers,
             symbolic: false,
         }
@@ -630,7 +627,7 @@ impl Ranker {
             vec![Matcher::Phrase(stems.to_vec())]
         };
         Built {
-            query: Node::DisMax(disjuncts, TIE_BREAKER),
+            query: Node::any(disjuncts),
             matchers,
             symbolic: false,
         }

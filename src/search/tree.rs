@@ -7,8 +7,8 @@
 
 use std::ops::Bound;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery,
-    ExistsQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, ExistsQuery, FuzzyTermQuery,
+    Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
@@ -56,8 +56,6 @@ pub enum Node {
     Bool(Vec<(Occur, Node)>),
     /// A score multiplied (0 makes a scoreless filter).
     Boost(Box<Node>, f32),
-    /// The best alternative's score plus `tie` times the others'.
-    DisMax(Vec<Node>, f32),
     /// A constant score for every match.
     Const(Box<Node>, f32),
 }
@@ -80,6 +78,17 @@ impl Node {
             text: text.into(),
             freqs: false,
         }
+    }
+
+    /// Matches of any of `alternatives`, their scores added up (a word's fields,
+    /// a word's synonyms, `OR`).
+    pub fn any(alternatives: Vec<Node>) -> Node {
+        Node::Bool(
+            alternatives
+                .into_iter()
+                .map(|a| (Occur::Should, a))
+                .collect(),
+        )
     }
 
     /// This node with its score multiplied by `boost`.
@@ -130,10 +139,6 @@ impl Node {
                 clauses.iter().map(|(o, n)| (*o, n.to_tantivy())).collect(),
             )),
             Node::Boost(inner, boost) => Box::new(BoostQuery::new(inner.to_tantivy(), *boost)),
-            Node::DisMax(alternatives, tie) => Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                alternatives.iter().map(Node::to_tantivy).collect(),
-                *tie,
-            )),
             Node::Const(inner, score) => Box::new(ConstScoreQuery::new(inner.to_tantivy(), *score)),
         }
     }
@@ -151,17 +156,14 @@ mod tests {
             (Occur::Must, Node::term(f.body, "traffick", 2.0)),
             (
                 Occur::Should,
-                Node::DisMax(
-                    vec![
-                        Node::Const(Box::new(Node::basic_term(f.person, "smith")), 3.0),
-                        Node::Phrase {
-                            field: f.body,
-                            terms: vec!["sale".into(), "child".into()],
-                            slop: 1,
-                        },
-                    ],
-                    0.1,
-                ),
+                Node::any(vec![
+                    Node::Const(Box::new(Node::basic_term(f.person, "smith")), 3.0),
+                    Node::Phrase {
+                        field: f.body,
+                        terms: vec!["sale".into(), "child".into()],
+                        slop: 1,
+                    },
+                ]),
             ),
             (
                 Occur::MustNot,
