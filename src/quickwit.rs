@@ -466,11 +466,31 @@ impl Client {
         size: usize,
         aggregations: Option<Value>,
     ) -> Result<Found> {
+        self.search_sorted(index_id, query, from, size, aggregations, None)
+    }
+
+    /// [`Client::search`], hits sorted by the numeric field `by` (descending) first
+    /// when given, then by score.
+    pub fn search_sorted(
+        &self,
+        index_id: &str,
+        query: &Value,
+        from: usize,
+        size: usize,
+        aggregations: Option<Value>,
+        by: Option<&str>,
+    ) -> Result<Found> {
+        let mut sort = Vec::new();
+        if let Some(field) = by {
+            sort.push(json!({ field: { "order": "desc" } }));
+        }
+        sort.push(json!({ "_score": { "order": "desc" } }));
+        let score_at = sort.len() - 1;
         let mut body = json!({
             "query": query,
             "from": from,
             "size": size,
-            "sort": [{ "_score": { "order": "desc" } }],
+            "sort": sort,
             "track_total_hits": true,
         });
         if let Some(aggs) = aggregations {
@@ -485,7 +505,7 @@ impl Client {
             .into_iter()
             .flatten()
             .map(|h| {
-                let score = h["sort"][0].as_f64().unwrap_or(0.0) as f32;
+                let score = h["sort"][score_at].as_f64().unwrap_or(0.0) as f32;
                 (score, h["_source"].clone())
             })
             .collect();

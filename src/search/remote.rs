@@ -82,7 +82,11 @@ impl Remote {
         } else {
             want.max(REWEIGHT_CANDIDATES)
         };
-        let found = self.client.search(&self.index_id, &query, 0, fetch, None)?;
+        // Newest first: Quickwit sorts by year, so the candidates are the newest ones.
+        let by = (plan.order == Order::Newest).then_some("year");
+        let found = self
+            .client
+            .search_sorted(&self.index_id, &query, 0, fetch, None, by)?;
         let mut hits: Vec<(f64, f32, Section, u64)> = Vec::with_capacity(found.hits.len());
         for (score, source) in found.hits {
             let section = self.section_of(&source)?;
