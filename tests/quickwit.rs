@@ -569,3 +569,172 @@ fn without_timing(mut v: Value) -> Value {
     strip(&mut v);
     v
 }
+
+#[test]
+fn export_writes_a_quickwit_config_and_analyzed_documents() {
+    let ws = Workspace::new();
+    let corpus = corpus_dir();
+    let out = ws.dir.path().join("export");
+    let o = run_in(
+        ws.dir.path(),
+        &[
+            "index",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--index",
+            &ws.index(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(
+        ws.dir.path(),
+        &[
+            "export",
+            "quickwit",
+            "--index",
+            &ws.index(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let config = std::fs::read_to_string(out.join("index-config.yaml")).unwrap();
+    assert!(config.contains("index_id: \"sections-gen-"), "{config}");
+    assert!(config.contains("tokenizer: \"whitespace\""), "{config}");
+    let docs = std::fs::read_to_string(out.join("documents.ndjson")).unwrap();
+    let docs: Vec<Value> = docs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 53);
+    let greta = docs
+        .iter()
+        .find(|d| d["acronyms"].to_string().contains("greta"))
+        .expect("GRETA's section");
+    // Analyzed by tipdex: lowercased, folded, stemmed.
+    let body = greta["body"][0].as_str().unwrap();
+    assert_eq!(body, body.to_lowercase());
+    assert!(body.contains("traffick"), "{body}");
+    let section: Value = serde_json::from_str(greta["doc"][0].as_str().unwrap()).unwrap();
+    assert!(section["body"].as_str().unwrap().contains("GRETA"));
+
+    let bad = run_in(
+        ws.dir.path(),
+        &[
+            "export",
+            "quickwit",
+            "--index",
+            &ws.index(),
+            "--out",
+            out.to_str().unwrap(),
+            "--name",
+            "9 bad",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("index name"), "{}", stderr(&bad));
+}
+
+#[test]
+fn an_unreachable_or_malformed_backend_is_a_one_line_error() {
+    let ws = Workspace::new();
+    let corpus = corpus_dir();
+    let built = run_in(
+        ws.dir.path(),
+        &[
+            "index",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--index",
+            &ws.index(),
+        ],
+    );
+    assert!(built.status.success());
+    let before = ws.query(None, &["--", "GRETA"]).unwrap();
+    // Nothing listens on the port of a listener just closed.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let unreachable = format!("quickwit=http://127.0.0.1:{port}/sections");
+    for (backend, expected) in [
+        ("elastic=http://x/y", "unknown backend"),
+        (
+            "quickwit=127.0.0.1:7280/sections",
+            "must start with http://",
+        ),
+        ("quickwit=http://127.0.0.1:7280", "name the index"),
+        (unreachable.as_str(), "Quickwit at http://127.0.0.1"),
+    ] {
+        let err = ws.query(Some(backend), &["--", "GRETA"]).unwrap_err();
+        assert!(err.contains(expected), "{backend}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{backend}: {err}");
+        let o = ws.build(backend);
+        assert_eq!(o.status.code(), Some(2), "{backend}");
+        assert!(stderr(&o).contains(expected), "{backend}: {}", stderr(&o));
+    }
+    // The failed builds left the index as it was.
+    let after = ws.query(None, &["--", "GRETA"]).unwrap();
+    assert_eq!(without_took(after), without_took(before));
+}
+
+fn without_took(mut v: Value) -> Value {
+    v.as_object_mut().unwrap().remove("took_ms");
+    v
+}
+
+#[test]
+fn an_export_loaded_into_quickwit_by_hand_is_searched_like_the_local_index() {
+    let Some(bin) =
+        quickwit_bin("an_export_loaded_into_quickwit_by_hand_is_searched_like_the_local_index")
+    else {
+        return;
+    };
+    let cluster = Cluster::new(bin);
+    let node = cluster.node("n1", None, None);
+    let ws = Workspace::new();
+    let corpus = corpus_dir();
+    let o = run_in(
+        ws.dir.path(),
+        &[
+            "index",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--index",
+            &ws.index(),
+        ],
+    );
+    assert!(o.status.success());
+    let out = ws.dir.path().join("export");
+    let o = run_in(
+        ws.dir.path(),
+        &[
+            "export",
+            "quickwit",
+            "--index",
+            &ws.index(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // What `quickwit index create` and `quickwit index ingest` do, over REST.
+    let target: tipdex::quickwit::Target = format!("{}/sections", node.url()).parse().unwrap();
+    let client = tipdex::quickwit::Client::new(target, Duration::from_secs(60));
+    let config = std::fs::read_to_string(out.join("index-config.yaml")).unwrap();
+    client.create_index(&config).unwrap();
+    let index_id = config
+        .lines()
+        .find_map(|l| l.strip_prefix("index_id: "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    let docs = std::fs::read_to_string(out.join("documents.ndjson")).unwrap();
+    let docs = docs.lines().map(|l| Ok(serde_json::from_str(l).unwrap()));
+    client.ingest(&index_id, docs).unwrap();
+    client
+        .wait_for_count(&index_id, 53, Duration::from_secs(60))
+        .unwrap();
+    assert_same_answers(&ws, &backend_of(&node));
+}
