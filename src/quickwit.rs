@@ -24,6 +24,8 @@ pub const LOCAL_ONLY_FIELDS: [&str; 1] = ["words"];
 const STORED_FIELDS: [&str; 3] = ["doc", "ord", "kind_code"];
 /// Time allowed for one request while loading an index.
 const INGEST_TIMEOUT: Duration = Duration::from_secs(600);
+/// How long a busy cluster (429, 503) is asked again.
+const BUSY_RETRY: Duration = Duration::from_secs(60);
 /// Time allowed for ingested documents to become searchable.
 const COMMIT_WAIT: Duration = Duration::from_secs(120);
 /// Largest ingest request body.
@@ -323,7 +325,9 @@ impl Client {
         ))
     }
 
-    /// Sends a request and returns the JSON answer of a 2xx response.
+    /// Sends a request and returns the JSON answer of a 2xx response. A cluster that
+    /// says it is busy (429, 503: ingest rate limits, a node starting) is asked again,
+    /// for up to [`BUSY_RETRY`].
     fn exchange(
         &self,
         what: &str,
@@ -332,32 +336,36 @@ impl Client {
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<Value> {
         let url = self.url(path);
-        let response = match (method, body) {
-            ("GET", _) => self.agent.get(&url).call(),
-            ("DELETE", _) => self.agent.delete(&url).call(),
-            (_, Some((content_type, bytes))) => self
-                .agent
-                .post(&url)
-                .header("content-type", content_type)
-                .send(&bytes[..]),
-            (_, None) => self.agent.post(&url).send_empty(),
-        };
-        let mut response = response.map_err(|e| self.failed(what, e))?;
-        let status = response.status();
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(256 * 1024 * 1024)
-            .read_to_string()
-            .map_err(|e| self.failed(what, e))?;
-        if !status.is_success() {
-            let message = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| v["message"].as_str().map(str::to_string))
-                .unwrap_or(text);
-            return Err(self.failed(what, format!("{status}: {}", message.trim())));
+        let deadline = std::time::Instant::now() + BUSY_RETRY;
+        loop {
+            let response = match (method, &body) {
+                ("GET", _) => self.agent.get(&url).call(),
+                ("DELETE", _) => self.agent.delete(&url).call(),
+                (_, Some((content_type, bytes))) => self
+                    .agent
+                    .post(&url)
+                    .header("content-type", *content_type)
+                    .send(&bytes[..]),
+                (_, None) => self.agent.post(&url).send_empty(),
+            };
+            let mut response = response.map_err(|e| self.failed(what, e))?;
+            let status = response.status();
+            let text = response
+                .body_mut()
+                .with_config()
+                .limit(256 * 1024 * 1024)
+                .read_to_string()
+                .map_err(|e| self.failed(what, e))?;
+            if status.is_success() {
+                return Ok(serde_json::from_str(&text).unwrap_or(Value::Null));
+            }
+            let busy = status.as_u16() == 429 || status.as_u16() == 503;
+            if busy && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(250));
+                continue;
+            }
+            return Err(self.failed(what, format!("{status}: {}", error_message(&text))));
         }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     /// Whether the cluster answers.
@@ -580,6 +588,27 @@ pub fn remove_unused(target: &Target, keep: &[String]) -> Result<Vec<String>> {
     Ok(removed)
 }
 
+/// The reason an error answer gives, on one line.
+fn error_message(text: &str) -> String {
+    let parsed = serde_json::from_str::<Value>(text).ok();
+    let reason = parsed.as_ref().and_then(|v| {
+        v["message"]
+            .as_str()
+            .or_else(|| v["error"]["reason"].as_str())
+            .or_else(|| v["error"].as_str())
+            .map(str::to_string)
+    });
+    let one_line = reason
+        .unwrap_or_else(|| text.to_string())
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    match one_line.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}
+
 /// A JSON value written as YAML (block style; strings quoted as JSON, which YAML reads).
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
@@ -652,6 +681,18 @@ mod tests {
         assert!(yaml.contains("name: \"body\""), "{yaml}");
         assert!(yaml.contains("tokenizer: \"whitespace\""), "{yaml}");
         assert!(!yaml.contains("\"words\""), "{yaml}");
+    }
+
+    #[test]
+    fn error_answers_become_one_line() {
+        let es = r#"{"status": 500, "error": {"reason": "no available\n searcher nodes"}}"#;
+        assert_eq!(error_message(es), "no available searcher nodes");
+        assert_eq!(
+            error_message(r#"{"message": "index `x` not found"}"#),
+            "index `x` not found"
+        );
+        assert_eq!(error_message("plain\ntext"), "plain text");
+        assert!(error_message(&"x".repeat(1000)).chars().count() <= 301);
     }
 
     #[test]
