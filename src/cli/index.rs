@@ -53,8 +53,14 @@ pub fn build_index(
         .filter(|b| **b != Backend::Local)
         .map(ToString::to_string);
     let sections = &loaded.sections;
+    let publish_ms = std::cell::Cell::new(0u128);
     let publish = |generation: &str| match target {
-        Some(target) => tipdex::quickwit::publish(target, generation, sections),
+        Some(target) => {
+            let started = Instant::now();
+            let published = tipdex::quickwit::publish(target, generation, sections);
+            publish_ms.set(started.elapsed().as_millis());
+            published
+        }
         None => Ok(()),
     };
     let options = tipdex::index::WriterOptions::for_sections(sections.len());
@@ -66,8 +72,9 @@ pub fn build_index(
             .context("the new index is in use; removing older Quickwit indexes failed")?;
         if !quiet {
             eprintln!(
-                "published to Quickwit {target} as index {} ({} older index(es) removed)",
+                "published to Quickwit {target} as index {} in {} ms ({} older index(es) removed)",
                 target.index_id(&tipdex::index::current_generation(index)?),
+                publish_ms.get(),
                 removed.len()
             );
         }
