@@ -26,8 +26,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     build_index(&corpus, &args.location.path(), backend.as_ref(), args.quiet)
 }
 
-/// Loads `corpus` and builds the index at `index`, publishing it to `backend` before it
-/// becomes current; prints a summary unless `quiet`.
+/// Loads `corpus` and builds the index at `index`, publishing it to `backend` (`None`:
+/// where the current generation was published, if anywhere) before it becomes
+/// current; prints a summary unless `quiet`.
 pub fn build_index(
     corpus: &Path,
     index: &Path,
@@ -35,6 +36,15 @@ pub fn build_index(
     quiet: bool,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Without a choice, a rebuild goes where the current generation went.
+    let recorded: Option<Backend> = match backend {
+        Some(_) => None,
+        None => tipdex::index::current_info(index)
+            .ok()
+            .and_then(|info| info.backend)
+            .and_then(|text| text.parse().ok()),
+    };
+    let backend = backend.or(recorded.as_ref());
     let (loaded, mut provenance) = load_corpus(corpus)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
