@@ -13,6 +13,9 @@ use std::path::Path;
 pub const FILE_NAME: &str = "glossary.toml";
 /// File name of the compiled glossary inside an index generation (read at every open).
 pub const COMPILED_FILE_NAME: &str = "glossary.json";
+/// Name of the compiled glossary stored with each generation, one JSON object per line
+/// ([`Glossary::to_lines`]); read in preference to [`COMPILED_FILE_NAME`].
+pub const COMPILED_LINES_FILE_NAME: &str = "glossary.lines.json";
 
 /// The glossary shipped with tipdex, used when a corpus has none of its own.
 pub const BUILTIN: &str = include_str!("../corpus/glossary.toml");
@@ -191,10 +194,101 @@ impl Glossary {
         }
     }
 
+    /// The glossary as JSON Lines: first the parts always loaded whole (abbreviations,
+    /// intents, sessions), then one line per synonym or form group, so that a reader
+    /// can skip the groups a query cannot use without parsing them.
+    pub fn to_lines(&self) -> String {
+        let head = Head {
+            ambiguous: self.ambiguous.clone(),
+            intents: self.intents.clone(),
+            sessions: self.sessions.clone(),
+        };
+        let mut out = serde_json::to_string(&head).expect("a glossary serializes");
+        for (tag, table) in [("s", &self.synonyms), ("f", &self.forms)] {
+            for group in table {
+                out.push('\n');
+                out.push_str(tag);
+                out.push_str(&serde_json::to_string(group).expect("a glossary serializes"));
+            }
+        }
+        out.push('\n');
+        out
+    }
+
+    /// Reads [`Glossary::to_lines`]. With `query`, only the groups it can use are kept
+    /// (as [`Glossary::restricted`]); the other lines are skipped unparsed, which is
+    /// what makes a one-shot `tipdex query` cheap.
+    pub fn from_lines(text: &str, query: Option<&str>) -> serde_json::Result<Glossary> {
+        let mut lines = text.lines();
+        let head: Head = serde_json::from_str(lines.next().unwrap_or_default())?;
+        let wanted = query.map(|q| words(q).into_iter().collect::<HashSet<String>>());
+        let needles: Option<Vec<String>> = wanted.as_ref().map(|w| {
+            w.iter()
+                .map(|word| serde_json::to_string(word).expect("a string serializes"))
+                .collect()
+        });
+        let mut glossary = Glossary {
+            ambiguous: head.ambiguous,
+            intents: head.intents,
+            sessions: head.sessions,
+            ..Glossary::default()
+        };
+        for line in lines.filter(|l| !l.is_empty()) {
+            let (table, json) = match line.split_at(1) {
+                ("s", json) => (&mut glossary.synonyms, json),
+                ("f", json) => (&mut glossary.forms, json),
+                _ => continue,
+            };
+            if let Some(needles) = &needles {
+                if !needles.iter().any(|n| json.contains(n.as_str())) {
+                    continue;
+                }
+            }
+            let group: Vec<Term> = serde_json::from_str(json)?;
+            if wanted.as_ref().is_none_or(|w| shares_word(&group, w)) {
+                table.push(group);
+            }
+        }
+        Ok(glossary)
+    }
+
+    /// Only the synonym and form groups with a term sharing a word with `query`: a group
+    /// can only expand a query that contains all the words of one of its terms.
+    pub fn restricted(&self, query: &str) -> Glossary {
+        let wanted: HashSet<String> = words(query).into_iter().collect();
+        let keep = |table: &Vec<Vec<Term>>| -> Vec<Vec<Term>> {
+            table
+                .iter()
+                .filter(|g| shares_word(g, &wanted))
+                .cloned()
+                .collect()
+        };
+        Glossary {
+            synonyms: keep(&self.synonyms),
+            forms: keep(&self.forms),
+            ..self.clone()
+        }
+    }
+
     /// Whether a folded term is an abbreviation that is also an ordinary word.
     pub fn is_ambiguous(&self, folded: &str) -> bool {
         self.ambiguous.contains(folded)
     }
+}
+
+/// The parts of a glossary always loaded whole (first line of [`Glossary::to_lines`]).
+#[derive(Serialize, Deserialize)]
+struct Head {
+    ambiguous: HashSet<String>,
+    intents: Intents,
+    sessions: Vec<SessionOrgan>,
+}
+
+/// Whether a term of `group` has a word in `wanted`.
+fn shares_word(group: &[Term], wanted: &HashSet<String>) -> bool {
+    group
+        .iter()
+        .any(|t| t.words.iter().any(|w| wanted.contains(w)))
 }
 
 /// Lowercased, accent-folded words of `text` (split on anything but letters and digits).

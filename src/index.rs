@@ -215,8 +215,11 @@ fn write_generation(
     if let Some(text) = &provenance.glossary {
         let compiled = Glossary::parse(text, glossary::FILE_NAME)?;
         write_synced(&dir.join(glossary::FILE_NAME), text.as_bytes())?;
-        let json = serde_json::to_vec(&compiled).expect("a glossary serializes");
-        write_synced(&dir.join(glossary::COMPILED_FILE_NAME), &json)?;
+        let lines = compiled.to_lines();
+        write_synced(
+            &dir.join(glossary::COMPILED_LINES_FILE_NAME),
+            lines.as_bytes(),
+        )?;
     }
     let json = serde_json::to_vec_pretty(&info).expect("build info serializes");
     write_synced(&dir.join(INFO), &json)?;
@@ -233,10 +236,16 @@ pub const IN_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
 /// A rebuild may switch generations while this runs; the open is then retried on the
 /// new current generation.
 pub fn open(root: &Path) -> Result<Opened> {
+    open_for(root, None)
+}
+
+/// [`open`], with only the part of the glossary that `query` can use (`None`: all of
+/// it); for a process that answers one query.
+pub fn open_for(root: &Path, query: Option<&str>) -> Result<Opened> {
     let mut attempt = 0;
     loop {
         let generation = current_generation(root)?;
-        match open_generation(root, generation.clone()) {
+        match open_generation(root, generation.clone(), query) {
             Err(e)
                 if attempt < 3 && current_generation(root).ok().as_ref() != Some(&generation) =>
             {
@@ -248,7 +257,7 @@ pub fn open(root: &Path) -> Result<Opened> {
     }
 }
 
-fn open_generation(root: &Path, generation: String) -> Result<Opened> {
+fn open_generation(root: &Path, generation: String, query: Option<&str>) -> Result<Opened> {
     let dir = root.join(&generation);
     let unusable = |message: String| Error::IndexUnusable {
         path: root.to_path_buf(),
@@ -272,7 +281,7 @@ fn open_generation(root: &Path, generation: String) -> Result<Opened> {
         .map_err(|e| unusable(e.to_string()))?;
     schema::register_analyzers(&index);
     let fields = schema::fields_of(&index.schema()).map_err(unusable)?;
-    let glossary = open_glossary(&dir).map_err(|e| unusable(e.to_string()))?;
+    let glossary = open_glossary(&dir, query).map_err(|e| unusable(e.to_string()))?;
     Ok(Opened {
         index,
         fields,
@@ -283,21 +292,33 @@ fn open_generation(root: &Path, generation: String) -> Result<Opened> {
     })
 }
 
-/// The glossary stored with a generation: compiled JSON, else its TOML source, else the
-/// built-in glossary.
-fn open_glossary(dir: &Path) -> Result<Glossary> {
+/// The glossary stored with a generation: compiled (JSON Lines, or the JSON of earlier
+/// generations), else its TOML source, else the built-in glossary. With `query`, only
+/// the part of it that query can use ([`Glossary::restricted`]).
+fn open_glossary(dir: &Path, query: Option<&str>) -> Result<Glossary> {
+    let damaged = |file: &Path, e: serde_json::Error| Error::Glossary {
+        file: file.display().to_string(),
+        message: e.to_string(),
+    };
+    let lines = dir.join(glossary::COMPILED_LINES_FILE_NAME);
+    if let Ok(text) = fs::read_to_string(&lines) {
+        return Glossary::from_lines(&text, query).map_err(|e| damaged(&lines, e));
+    }
     let compiled = dir.join(glossary::COMPILED_FILE_NAME);
-    if let Ok(bytes) = fs::read(&compiled) {
-        return serde_json::from_slice(&bytes).map_err(|e| Error::Glossary {
-            file: compiled.display().to_string(),
-            message: e.to_string(),
-        });
-    }
-    let source = dir.join(glossary::FILE_NAME);
-    match fs::read_to_string(&source) {
-        Ok(text) => Glossary::parse(&text, &source.display().to_string()),
-        Err(_) => Ok(Glossary::builtin()),
-    }
+    let full = match fs::read(&compiled) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| damaged(&compiled, e))?,
+        Err(_) => {
+            let source = dir.join(glossary::FILE_NAME);
+            match fs::read_to_string(&source) {
+                Ok(text) => Glossary::parse(&text, &source.display().to_string())?,
+                Err(_) => Glossary::builtin(),
+            }
+        }
+    };
+    Ok(match query {
+        Some(q) => full.restricted(q),
+        None => full,
+    })
 }
 
 /// A complete generation, opened for searching. tantivy takes a lock file

@@ -449,6 +449,60 @@ people = ["who is", "who reports on"]
         .unwrap()
     }
 
+    /// Queries for the restricted-glossary check: the relevance cases, every term of
+    /// the shipped glossary alone and inside a sentence, and some hand-written ones.
+    fn sample_queries(full: &Glossary) -> Vec<String> {
+        let mut queries: Vec<String> = [
+            include_str!("../../tests/relevance/queries.tsv"),
+            include_str!("../../tests/relevance/domain.tsv"),
+        ]
+        .iter()
+        .flat_map(|file| file.lines())
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split('\t').next())
+        .map(str::to_string)
+        .collect();
+        let terms = full.synonyms.iter().chain(&full.forms).flatten();
+        for term in terms {
+            queries.push(term.text.clone());
+            queries.push(format!("latest report on {} in Europe", term.text));
+            queries.push(format!("who is \"{}\" -children", term.text));
+        }
+        queries.extend(
+            [
+                "A/HRC/49 trafficking",
+                "HRC 47 session report",
+                "l'ONU et la traite",
+                "kind:report year:2021 UNODC",
+                "",
+                "-WHO",
+            ]
+            .map(String::from),
+        );
+        queries
+    }
+
+    #[test]
+    fn a_glossary_restricted_to_a_query_understands_it_as_the_whole_one() {
+        let full = Glossary::builtin();
+        let lines = full.to_lines();
+        assert_eq!(Glossary::from_lines(&lines, None).unwrap(), full);
+        for q in sample_queries(&full) {
+            let restricted = full.restricted(&q);
+            assert_eq!(
+                Glossary::from_lines(&lines, Some(&q)).unwrap(),
+                restricted,
+                "{q}"
+            );
+            let (mut a, mut b) = (parse(&q), parse(&q));
+            let (ua, ub) = (understand(&mut a, &full), understand(&mut b, &restricted));
+            assert_eq!(a, b, "{q}");
+            assert_eq!(ua.notes, ub.notes, "{q}");
+            assert_eq!(ua.intents, ub.intents, "{q}");
+        }
+        assert!(full.restricted("trafficking").synonyms.len() < full.synonyms.len());
+    }
+
     fn texts(q: &ParsedQuery) -> Vec<Vec<String>> {
         q.groups
             .iter()

@@ -234,7 +234,17 @@ impl Engine {
     /// Opens the current generation of the index at `root`, searched on `backend`
     /// (`None`: where the generation was built for).
     pub fn open_with(root: &Path, backend: Option<&Backend>) -> Result<Engine> {
-        let opened = index::open(root)?;
+        Engine::open_inner(root, backend, None)
+    }
+
+    /// [`Engine::open_with`] for a process that answers only `query`: loads just the
+    /// part of the glossary that query can use. Other queries would miss expansions.
+    pub fn open_for_query(root: &Path, backend: Option<&Backend>, query: &str) -> Result<Engine> {
+        Engine::open_inner(root, backend, Some(query))
+    }
+
+    fn open_inner(root: &Path, backend: Option<&Backend>, query: Option<&str>) -> Result<Engine> {
+        let opened = index::open_for(root, query)?;
         let recorded: Option<Backend> = match &opened.info.backend {
             Some(text) => Some(text.parse()?),
             None => None,
