@@ -328,12 +328,14 @@ fn open_glossary(dir: &Path, query: Option<&str>) -> Result<Glossary> {
 /// system, or in a directory the user may only read, can still be searched. Everything
 /// else goes to tantivy's memory-mapped directory, except that the files of a small
 /// generation are read into memory: then nothing done to them on disk afterwards (a file
-/// truncated in place, say) can reach a running server through its memory maps.
+/// truncated in place, say) can reach a running server through its memory maps. Each
+/// file is read once (opening the index and verifying its checksums share the bytes).
 #[derive(Debug, Clone)]
 struct ReadOnlyGeneration {
     mmap: tantivy::directory::MmapDirectory,
     dir: PathBuf,
     in_memory: bool,
+    read: std::sync::Arc<std::sync::Mutex<BTreeMap<PathBuf, tantivy::directory::OwnedBytes>>>,
 }
 
 impl ReadOnlyGeneration {
@@ -344,6 +346,7 @@ impl ReadOnlyGeneration {
             mmap,
             dir: dir.to_path_buf(),
             in_memory,
+            read: Default::default(),
         })
     }
 
@@ -353,10 +356,16 @@ impl ReadOnlyGeneration {
         path: &Path,
     ) -> std::result::Result<std::sync::Arc<dyn tantivy::directory::FileHandle>, OpenReadError>
     {
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(bytes) = read.get(path) {
+            return Ok(std::sync::Arc::new(bytes.clone()));
+        }
         match fs::read(self.dir.join(path)) {
-            Ok(bytes) => Ok(std::sync::Arc::new(tantivy::directory::OwnedBytes::new(
-                bytes,
-            ))),
+            Ok(bytes) => {
+                let bytes = tantivy::directory::OwnedBytes::new(bytes);
+                read.insert(path.to_path_buf(), bytes.clone());
+                Ok(std::sync::Arc::new(bytes))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err(OpenReadError::FileDoesNotExist(path.to_path_buf()))
             }

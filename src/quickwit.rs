@@ -53,17 +53,7 @@ impl std::str::FromStr for Target {
             bad("name the index after the address, as in http://127.0.0.1:7280/sections")
         })?;
         let name = name.trim_end_matches('/');
-        let valid_name = name.len() >= 3
-            && name.len() <= 100
-            && name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid_name {
-            return Err(bad(
-                "the index name takes 3 to 100 letters, digits, `-` or `_`, starting with a letter",
-            ));
-        }
+        check_index_name(name).map_err(bad)?;
         if host.is_empty() {
             return Err(bad("no host"));
         }
@@ -83,7 +73,28 @@ impl std::fmt::Display for Target {
 impl Target {
     /// The Quickwit index holding one generation.
     pub fn index_id(&self, generation: &str) -> String {
-        format!("{}-{generation}", self.name)
+        index_id(&self.name, generation)
+    }
+}
+
+/// The Quickwit index holding one generation of the indexes named `name`.
+pub fn index_id(name: &str, generation: &str) -> String {
+    format!("{name}-{generation}")
+}
+
+/// Checks a base index name: 3 to 100 letters, digits, `-` or `_`, starting with a
+/// letter (Quickwit's index id rules, leaving room for the generation).
+pub fn check_index_name(name: &str) -> std::result::Result<(), &'static str> {
+    let valid = name.len() >= 3
+        && name.len() <= 100
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err("the index name takes 3 to 100 letters, digits, `-` or `_`, starting with a letter")
     }
 }
 
@@ -368,12 +379,6 @@ impl Client {
         }
     }
 
-    /// Whether the cluster answers.
-    pub fn check(&self) -> Result<()> {
-        self.exchange("version", "GET", "/api/v1/version", None)
-            .map(drop)
-    }
-
     /// Ids of the indexes whose id starts with `prefix`.
     pub fn indexes(&self, prefix: &str) -> Result<Vec<String>> {
         let listed = self.exchange("list indexes", "GET", "/api/v1/indexes", None)?;
@@ -461,29 +466,16 @@ impl Client {
     /// Number of documents searchable in an index.
     pub fn count(&self, index_id: &str) -> Result<usize> {
         Ok(self
-            .search(index_id, &json!({ "match_all": {} }), 0, 0, None)?
+            .search(index_id, &json!({ "match_all": {} }), 0, None, None)?
             .total)
     }
 
-    /// The best `size` hits for a query, from `from`, with their scores and stored fields.
+    /// The best `size` hits for a query with their scores and stored fields, sorted by
+    /// the numeric field `by` (descending) first when given, then by score.
     pub fn search(
         &self,
         index_id: &str,
         query: &Value,
-        from: usize,
-        size: usize,
-        aggregations: Option<Value>,
-    ) -> Result<Found> {
-        self.search_sorted(index_id, query, from, size, aggregations, None)
-    }
-
-    /// [`Client::search`], hits sorted by the numeric field `by` (descending) first
-    /// when given, then by score.
-    pub fn search_sorted(
-        &self,
-        index_id: &str,
-        query: &Value,
-        from: usize,
         size: usize,
         aggregations: Option<Value>,
         by: Option<&str>,
@@ -496,7 +488,6 @@ impl Client {
         let score_at = sort.len() - 1;
         let mut body = json!({
             "query": query,
-            "from": from,
             "size": size,
             "sort": sort,
             "track_total_hits": true,

@@ -2,6 +2,7 @@
 //! loopback. `QUICKWIT_BIN` names the `quickwit` binary (version 0.9); without it every
 //! test here says SKIPPED and passes.
 
+mod serverutil;
 mod util;
 
 use serde_json::Value;
@@ -131,10 +132,7 @@ impl QwNode {
             if let Some(status) = exited {
                 panic!("quickwit node exited ({status}):\n{}", self.log_tail());
             }
-            if self
-                .get("/health/readyz")
-                .is_some_and(|(status, _)| status == 200)
-            {
+            if self.get("/health/readyz").is_some_and(|r| r.status == 200) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(250));
@@ -153,19 +151,9 @@ impl QwNode {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    fn get(&self, path: &str) -> Option<(u16, String)> {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut text = String::new();
-        stream.read_to_string(&mut text).ok()?;
-        let status = text.split_whitespace().nth(1)?.parse().ok()?;
-        Some((status, text))
+    fn get(&self, path: &str) -> Option<serverutil::Response> {
+        let addr = ([127, 0, 0, 1], self.port).into();
+        serverutil::try_request(addr, "GET", path, &[], None).ok()
     }
 
     fn log_tail(&self) -> String {
@@ -197,20 +185,38 @@ impl Workspace {
         self.dir.path().join("index").display().to_string()
     }
 
-    fn build(&self, backend: &str) -> std::process::Output {
+    /// `tipdex index` of the shipped corpus, with `extra` flags.
+    fn index_with(&self, extra: &[&str]) -> std::process::Output {
         let corpus = corpus_dir();
-        run_in(
-            self.dir.path(),
-            &[
-                "index",
-                "--corpus",
-                corpus.to_str().unwrap(),
-                "--index",
-                &self.index(),
-                "--backend",
-                backend,
-            ],
-        )
+        let index = self.index();
+        let mut args = vec![
+            "index",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--index",
+            &index,
+        ];
+        args.extend_from_slice(extra);
+        run_in(self.dir.path(), &args)
+    }
+
+    fn build(&self, backend: &str) -> std::process::Output {
+        self.index_with(&["--backend", backend])
+    }
+
+    /// `tipdex export quickwit --out OUT` with `extra` flags.
+    fn export(&self, out: &std::path::Path, extra: &[&str]) -> std::process::Output {
+        let index = self.index();
+        let mut args = vec![
+            "export",
+            "quickwit",
+            "--index",
+            &index,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        run_in(self.dir.path(), &args)
     }
 
     /// `tipdex query --json` with `backend` (`None`: the one the index records).
@@ -332,8 +338,11 @@ fn serve_and_its_apis_work_unchanged_on_quickwit() {
     let ws = Workspace::new();
     let o = ws.build(&backend_of(&node));
     assert!(o.status.success(), "index: {}", stderr(&o));
-    let local_server = serve(&ws, "local");
-    let remote_server = serve(&ws, &backend_of(&node));
+    let index = PathBuf::from(ws.index());
+    let local_server = serverutil::Server::start(ws.dir.path(), &index, &["--backend", "local"]);
+    let remote_backend = backend_of(&node);
+    let remote_server =
+        serverutil::Server::start(ws.dir.path(), &index, &["--backend", &remote_backend]);
     for path in [
         "/api/search?q=sale%20of%20children&limit=5",
         "/api/search?q=A%2FHRC%2F47%2F34",
@@ -341,22 +350,22 @@ fn serve_and_its_apis_work_unchanged_on_quickwit() {
         "/api/search?q=rapporteur&kind=report&limit=5",
         "/api/docs/org-greta",
     ] {
-        let local = http_json(local_server.1, path);
-        let remote = http_json(remote_server.1, path);
-        assert_eq!(local.0, remote.0, "{path}");
+        let local = local_server.get(path);
+        let remote = remote_server.get(path);
+        assert_eq!(local.status, remote.status, "{path}");
         assert_eq!(
-            without_timing(local.1.clone()),
-            without_timing(remote.1.clone()),
+            without_timing(local.json()),
+            without_timing(remote.json()),
             "{path}"
         );
     }
-    let body = r#"{"q":"greta","limit":3,"attributesToHighlight":["*"]}"#;
-    let local = http_post(local_server.1, "/indexes/sections/search", body);
-    let remote = http_post(remote_server.1, "/indexes/sections/search", body);
-    assert_eq!(local.0, 200);
+    let body = serde_json::json!({"q": "greta", "limit": 3, "attributesToHighlight": ["*"]});
+    let local = local_server.post_json("/indexes/sections/search", &body);
+    let remote = remote_server.post_json("/indexes/sections/search", &body);
+    assert_eq!(local.status, 200);
     assert_eq!(
-        without_timing(local.1)["hits"],
-        without_timing(remote.1)["hits"]
+        without_timing(local.json())["hits"],
+        without_timing(remote.json())["hits"]
     );
 }
 
@@ -393,17 +402,7 @@ fn reindexing_while_searching_never_shows_a_half_loaded_index() {
     let o = ws.build(&backend);
     assert!(o.status.success(), "rebuild: {}", stderr(&o));
     // Without --backend, a rebuild publishes where the current generation went.
-    let corpus = corpus_dir();
-    let o = run_in(
-        ws.dir.path(),
-        &[
-            "index",
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--index",
-            &ws.index(),
-        ],
-    );
+    let o = ws.index_with(&[]);
     assert!(o.status.success(), "rebuild: {}", stderr(&o));
     assert!(
         stderr(&o).contains("published to Quickwit"),
@@ -414,9 +413,7 @@ fn reindexing_while_searching_never_shows_a_half_loaded_index() {
     let answered = searcher.join().expect("searches stayed consistent");
     assert!(answered > 0);
     // Only the current generation's index and the one before it remain.
-    let (_, listing) = node.get("/api/v1/indexes").unwrap();
-    let body = listing.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    let indexes: Value = serde_json::from_str(&dechunk(body)).unwrap();
+    let indexes = node.get("/api/v1/indexes").unwrap().json();
     let ours: Vec<&str> = indexes
         .as_array()
         .unwrap()
@@ -484,87 +481,6 @@ fn a_searcher_node_joining_the_cluster_gives_the_same_answers() {
     assert_same_answers(&ws, &backend_of(&searcher));
 }
 
-/// `tipdex serve` on the workspace with `backend`: the child and its port.
-fn serve(ws: &Workspace, backend: &str) -> (ServeChild, u16) {
-    use std::io::BufRead;
-    let mut child = Command::new(util::bin())
-        .current_dir(ws.dir.path())
-        .args(["serve", "--index", &ws.index(), "--addr", "127.0.0.1:0"])
-        .args(["--backend", backend])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = std::io::BufReader::new(stderr).lines();
-    let port = loop {
-        let line = lines.next().expect("serve exited").unwrap();
-        if let Some(addr) = line.strip_prefix("listening on http://") {
-            break addr.rsplit(':').next().unwrap().parse().unwrap();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    (ServeChild(child), port)
-}
-
-struct ServeChild(Child);
-
-impl Drop for ServeChild {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn http_json(port: u16, path: &str) -> (u16, Value) {
-    exchange(
-        port,
-        &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
-    )
-}
-
-fn http_post(port: u16, path: &str, body: &str) -> (u16, Value) {
-    exchange(
-        port,
-        &format!(
-            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        ),
-    )
-}
-
-fn exchange(port: u16, request: &str) -> (u16, Value) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).unwrap();
-    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    let body = dechunk(body);
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
-
-/// The body of a chunked response, or the body as it is.
-fn dechunk(body: &str) -> String {
-    if body.trim_start().starts_with(['{', '[']) {
-        return body.to_string();
-    }
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 {
-            break;
-        }
-        out.push_str(&after[..n.min(after.len())]);
-        rest = after.get(n + 2..).unwrap_or("");
-    }
-    out
-}
-
 /// A response without what varies between two runs of the same search.
 fn without_timing(mut v: Value) -> Value {
     fn strip(v: &mut Value) {
@@ -589,30 +505,10 @@ fn without_timing(mut v: Value) -> Value {
 #[test]
 fn export_writes_a_quickwit_config_and_analyzed_documents() {
     let ws = Workspace::new();
-    let corpus = corpus_dir();
     let out = ws.dir.path().join("export");
-    let o = run_in(
-        ws.dir.path(),
-        &[
-            "index",
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--index",
-            &ws.index(),
-        ],
-    );
+    let o = ws.index_with(&[]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run_in(
-        ws.dir.path(),
-        &[
-            "export",
-            "quickwit",
-            "--index",
-            &ws.index(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = ws.export(&out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let config = std::fs::read_to_string(out.join("index-config.yaml")).unwrap();
     assert!(config.contains("index_id: \"sections-gen-"), "{config}");
@@ -634,19 +530,7 @@ fn export_writes_a_quickwit_config_and_analyzed_documents() {
     let section: Value = serde_json::from_str(greta["doc"][0].as_str().unwrap()).unwrap();
     assert!(section["body"].as_str().unwrap().contains("GRETA"));
 
-    let bad = run_in(
-        ws.dir.path(),
-        &[
-            "export",
-            "quickwit",
-            "--index",
-            &ws.index(),
-            "--out",
-            out.to_str().unwrap(),
-            "--name",
-            "9 bad",
-        ],
-    );
+    let bad = ws.export(&out, &["--name", "9 bad"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("index name"), "{}", stderr(&bad));
 }
@@ -654,17 +538,7 @@ fn export_writes_a_quickwit_config_and_analyzed_documents() {
 #[test]
 fn an_unreachable_or_malformed_backend_is_a_one_line_error() {
     let ws = Workspace::new();
-    let corpus = corpus_dir();
-    let built = run_in(
-        ws.dir.path(),
-        &[
-            "index",
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--index",
-            &ws.index(),
-        ],
-    );
+    let built = ws.index_with(&[]);
     assert!(built.status.success());
     let before = ws.query(None, &["--", "GRETA"]).unwrap();
     // Nothing listens on the port of a listener just closed.
@@ -710,30 +584,10 @@ fn an_export_loaded_into_quickwit_by_hand_is_searched_like_the_local_index() {
     let cluster = Cluster::new(bin);
     let node = cluster.node("n1", None, None);
     let ws = Workspace::new();
-    let corpus = corpus_dir();
-    let o = run_in(
-        ws.dir.path(),
-        &[
-            "index",
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--index",
-            &ws.index(),
-        ],
-    );
+    let o = ws.index_with(&[]);
     assert!(o.status.success());
     let out = ws.dir.path().join("export");
-    let o = run_in(
-        ws.dir.path(),
-        &[
-            "export",
-            "quickwit",
-            "--index",
-            &ws.index(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = ws.export(&out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     // What `quickwit index create` and `quickwit index ingest` do, over REST.
     let target: tipdex::quickwit::Target = format!("{}/sections", node.url()).parse().unwrap();

@@ -431,16 +431,6 @@ fn two_builds_at_once_never_corrupt_the_index() {
 // ---------------------------------------------------------------------------------
 // Full disk, file-size limit, read-only directory
 
-/// Whether a program runs (`PROGRAM --version` exits 0).
-fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Whether this process may mount file systems (root in a machine that allows it).
 fn can_mount() -> bool {
     let probe = tempfile::tempdir().unwrap();
@@ -553,7 +543,7 @@ fn a_full_disk_during_a_build_is_a_clear_error_and_keeps_the_previous_index() {
 
 #[test]
 fn a_file_size_limit_during_a_build_is_a_clear_error_and_keeps_the_previous_index() {
-    if !have("bash") {
+    if !serverutil::have("bash") {
         eprintln!("SKIPPED: no bash to set `ulimit -f`");
         return;
     }
@@ -619,7 +609,7 @@ fn a_read_only_index_directory_is_a_clear_error_and_still_answers() {
         .arg("-u")
         .output()
         .is_ok_and(|o| stdout(&o).trim() == "0");
-    if is_root && have("setpriv") {
+    if is_root && serverutil::have("setpriv") {
         let o = tipdex(dir.path(), &index_args("small", "index"))
             .output()
             .unwrap();

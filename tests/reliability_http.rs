@@ -89,25 +89,7 @@ fn a_body_trickled_slowly_is_cut_off_at_the_request_timeout() {
     stream
         .set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
-    let mut answer = Vec::new();
-    for b in br#"{"q": "trafficking", "limit": 5, "padding": "...................................................................................................................................................."}"# {
-        if stream.write_all(&[*b]).is_err() {
-            break;
-        }
-        let mut buf = [0u8; 4096];
-        match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => answer.extend_from_slice(&buf[..n]),
-            Err(_) => {}
-        }
-        if started.elapsed() > Duration::from_secs(10) {
-            break;
-        }
-    }
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let _ = stream.read_to_end(&mut answer);
+    let answer = trickle(&mut stream, br#"{"q": "trafficking", "limit": 5, "padding": "...................................................................................................................................................."}"#, started);
     let r = parse_response(&answer).expect("an answer before the connection closes");
     assert_eq!(r.status, 408, "{}", r.text());
     assert!(

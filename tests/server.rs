@@ -305,25 +305,7 @@ fn a_client_too_slow_to_send_its_request_gets_408() {
         .set_read_timeout(Some(Duration::from_millis(50)))
         .unwrap();
     let request = b"GET /api/search?q=trafficking HTTP/1.1\r\nHost: x\r\nX-Slow: yes\r\n\r\n";
-    let mut answer = Vec::new();
-    for byte in request.iter().take(request.len() - 4) {
-        if stream.write_all(&[*byte]).is_err() {
-            break;
-        }
-        let mut buf = [0u8; 4096];
-        match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => answer.extend_from_slice(&buf[..n]),
-            Err(_) => {}
-        }
-        if started.elapsed() > Duration::from_secs(10) {
-            break;
-        }
-    }
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let _ = stream.read_to_end(&mut answer);
+    let answer = trickle(&mut stream, &request[..request.len() - 4], started);
     let r = parse_response(&answer).expect("an answer before the connection closes");
     assert_eq!(r.status, 408, "{}", r.text());
     assert_eq!(error_code(&r), "request_timeout");

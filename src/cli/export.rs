@@ -38,13 +38,12 @@ pub struct QuickwitArgs {
 /// Writes the export and says where.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Format::Quickwit(args) = args.format;
-    let target: tipdex::quickwit::Target = format!("http://localhost/{}", args.name)
-        .parse()
-        .context("invalid --name")?;
+    tipdex::quickwit::check_index_name(&args.name)
+        .map_err(|why| anyhow::anyhow!("invalid --name `{}`: {why}", args.name))?;
     let index = args.location.ensure()?;
     let engine = Engine::open_with(&index, Some(&tipdex::backend::Backend::Local))?;
     let sections = engine.all_sections()?;
-    let index_id = target.index_id(engine.generation());
+    let index_id = tipdex::quickwit::index_id(&args.name, engine.generation());
     let (config, docs) = tipdex::quickwit::export(&args.out, &index_id, &sections)
         .with_context(|| format!("cannot export to {}", args.out.display()))?;
     eprintln!(

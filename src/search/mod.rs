@@ -35,10 +35,6 @@ use tantivy::{
 /// searches fetches the same popular sections again and again.
 const DOC_STORE_CACHE_BLOCKS: usize = 256;
 
-/// Indexes up to this size have every file's checksum verified when opened (a few
-/// milliseconds); larger ones are verified by servers when they load them.
-const VERIFY_ON_OPEN_BYTES: u64 = 64 * 1024 * 1024;
-
 /// Results per page when none is asked for.
 pub const DEFAULT_LIMIT: usize = 10;
 /// Largest page.
@@ -278,7 +274,9 @@ impl Engine {
             root: root.to_path_buf(),
             remote,
         };
-        if engine.size_bytes <= VERIFY_ON_OPEN_BYTES {
+        // A generation read into memory is verified on open: its bytes are already
+        // there. Larger ones are verified by servers when they load them.
+        if engine.size_bytes <= index::IN_MEMORY_BYTES {
             engine.verify()?;
         }
         Ok(engine)

@@ -86,7 +86,7 @@ impl Remote {
         let by = (plan.order == Order::Newest).then_some("year");
         let found = self
             .client
-            .search_sorted(&self.index_id, &query, 0, fetch, None, by)?;
+            .search(&self.index_id, &query, fetch, None, by)?;
         let mut hits: Vec<(f64, f32, Section, u64)> = Vec::with_capacity(found.hits.len());
         for (score, source) in found.hits {
             let section = self.section_of(&source)?;
@@ -115,9 +115,9 @@ impl Remote {
             "year": { "terms": { "field": "year", "size": 10000 } },
             "org": { "terms": { "field": "org_facet", "size": 10000 } },
         });
-        let found = self
-            .client
-            .search(&self.index_id, &self.dsl(node, plan), 0, 0, Some(aggs))?;
+        let found =
+            self.client
+                .search(&self.index_id, &self.dsl(node, plan), 0, Some(aggs), None)?;
         let aggregations = found.aggregations.unwrap_or(Value::Null);
         let buckets = |name: &str| -> Vec<(String, u64)> {
             aggregations[name]["buckets"]
@@ -127,9 +127,8 @@ impl Remote {
                 .map(|b| {
                     let key = match &b["key"] {
                         Value::String(s) => s.clone(),
-                        Value::Number(n) => n
-                            .as_f64()
-                            .map_or(n.to_string(), |f| format!("{}", f as i64)),
+                        // Quickwit gives numeric keys as floats (2021.0).
+                        Value::Number(n) => (n.as_f64().unwrap_or_default() as i64).to_string(),
                         other => other.to_string(),
                     };
                     (key, b["doc_count"].as_u64().unwrap_or(0))
@@ -154,7 +153,7 @@ impl Remote {
     /// The section with this id.
     pub fn get(&self, id: &str) -> Result<Option<Section>> {
         let query = json!({ "term": { "id": { "value": id } } });
-        let found = self.client.search(&self.index_id, &query, 0, 1, None)?;
+        let found = self.client.search(&self.index_id, &query, 1, None, None)?;
         match found.hits.first() {
             Some((_, source)) => Ok(Some(self.section_of(source)?)),
             None => Ok(None),

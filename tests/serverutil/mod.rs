@@ -232,6 +232,32 @@ fn dechunk(mut raw: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// Writes `bytes` to `stream` one at a time (its read timeout, set by the caller, paces
+/// them), keeping whatever the server answers meanwhile; stops when the server closes
+/// the connection or 10 s after `started`, then reads the rest of the answer (up to 5 s).
+pub fn trickle(stream: &mut TcpStream, bytes: &[u8], started: Instant) -> Vec<u8> {
+    let mut answer = Vec::new();
+    for b in bytes {
+        if stream.write_all(&[*b]).is_err() {
+            break;
+        }
+        let mut buf = [0u8; 4096];
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            break;
+        }
+    }
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = stream.read_to_end(&mut answer);
+    answer
+}
+
 /// Percent-encodes a query-string value.
 pub fn enc(s: &str) -> String {
     let mut out = String::new();
