@@ -14,6 +14,7 @@ pub mod quickwit;
 pub mod schema;
 pub mod search;
 pub mod server;
+pub mod stemming;
 
 pub use corpus::{Kind, Section};
 pub use error::{Error, Result};

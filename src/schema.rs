@@ -10,13 +10,13 @@
 use crate::corpus::symbol::symbol_keywords;
 use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
+use crate::stemming::MemoStemmer;
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
     STRING,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer,
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
 use tantivy::{Index, TantivyDocument};
 
@@ -28,6 +28,8 @@ pub const NAME: &str = "tipdex_name";
 pub const SYMBOL: &str = "tipdex_symbol";
 /// Prefix of the token that marks a whole symbol (as opposed to one of its prefixes).
 pub const EXACT_MARK: &str = "=";
+/// Words this long (in bytes) or longer are not indexed.
+pub const MAX_WORD_BYTES: usize = 48;
 /// Version of the schema and analyzers; an index of another version must be rebuilt.
 pub const FORMAT_VERSION: u32 = 4;
 
@@ -169,17 +171,17 @@ pub fn fields_of(schema: &Schema) -> std::result::Result<Fields, String> {
 /// The stemmed English analyzer.
 pub fn en_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(48))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
+        .filter(MemoStemmer)
         .build()
 }
 
 /// The folded, unstemmed analyzer.
 pub fn name_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(48))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build()

@@ -1,7 +1,7 @@
 //! Highlighting and snippets: marks every word a query matched (exact, stemmed, prefix or
 //! typo) in a text, HTML-escapes the rest, and crops to the best window.
 
-use crate::schema::{en_analyzer, name_analyzer};
+use crate::schema::{en_analyzer, name_analyzer, MAX_WORD_BYTES};
 use tantivy::tokenizer::TextAnalyzer;
 
 /// How one query term matches a word of the text.
@@ -114,38 +114,41 @@ impl Highlighter {
             .matchers
             .iter()
             .any(|m| !matches!(m, Matcher::Symbol(_)));
-        let mut stream = name.token_stream(if word_matchers { text } else { "" });
-        while let Some(t) = stream.next() {
-            let word = t.text.as_str();
-            // Stemming every word is the cost of a snippet: only words that begin like a
-            // wanted stem are stemmed (English stems keep a word's first three letters).
-            let head_end = word.char_indices().nth(3).map_or(word.len(), |(i, _)| i);
-            let stem = if self.stem_heads.iter().any(|h| h == &word[..head_end]) {
-                let mut s = en.token_stream(word);
-                s.next().map(|x| x.text.clone())
-            } else {
-                None
-            };
-            let hit = self.matchers.iter().position(|matcher| match matcher {
-                Matcher::Stem(s) => stem.as_deref() == Some(s.as_str()),
-                Matcher::Exact(w) => word == w,
-                Matcher::Prefix(p) => word.starts_with(p.as_str()),
-                Matcher::Fuzzy(w, d) => {
-                    word.len().abs_diff(w.len()) <= usize::from(*d) * 4 && within_edits(word, w, *d)
-                }
-                Matcher::Phrase(_) | Matcher::Symbol(_) => false,
-            });
-            if let Some(m) = hit {
-                spans.push(Span {
-                    start: t.offset_from,
-                    end: t.offset_to,
-                    matcher: m,
+        for_each_word(
+            &mut name,
+            if word_matchers { text } else { "" },
+            |from, to, word| {
+                // Stemming every word is the cost of a snippet: only words that begin like a
+                // wanted stem are stemmed (English stems keep a word's first three letters).
+                let head_end = word.char_indices().nth(3).map_or(word.len(), |(i, _)| i);
+                let stem = if self.stem_heads.iter().any(|h| h == &word[..head_end]) {
+                    let mut s = en.token_stream(word);
+                    s.next().map(|x| x.text.clone())
+                } else {
+                    None
+                };
+                let hit = self.matchers.iter().position(|matcher| match matcher {
+                    Matcher::Stem(s) => stem.as_deref() == Some(s.as_str()),
+                    Matcher::Exact(w) => word == w,
+                    Matcher::Prefix(p) => word.starts_with(p.as_str()),
+                    Matcher::Fuzzy(w, d) => {
+                        word.len().abs_diff(w.len()) <= usize::from(*d) * 4
+                            && within_edits(word, w, *d)
+                    }
+                    Matcher::Phrase(_) | Matcher::Symbol(_) => false,
                 });
-            }
-            if has_phrases {
-                words.push((t.offset_from, t.offset_to, stem));
-            }
-        }
+                if let Some(m) = hit {
+                    spans.push(Span {
+                        start: from,
+                        end: to,
+                        matcher: m,
+                    });
+                }
+                if has_phrases {
+                    words.push((from, to, stem));
+                }
+            },
+        );
         for (m, matcher) in self.matchers.iter().enumerate() {
             let Matcher::Phrase(stems) = matcher else {
                 continue;
@@ -219,6 +222,42 @@ impl Highlighter {
 }
 
 /// Sorts spans and drops those overlapping an earlier one.
+/// Calls `each(from, to, word)` for every word of `text` as the name analyzer cuts and
+/// folds it. ASCII text (nearly every body) is split here by hand: letters and digits,
+/// lowercased, words of [`MAX_WORD_BYTES`] or more dropped, exactly as the analyzer
+/// does, without its per-token work; other text goes through the analyzer.
+fn for_each_word(name: &mut TextAnalyzer, text: &str, mut each: impl FnMut(usize, usize, &str)) {
+    if !text.is_ascii() {
+        let mut stream = name.token_stream(text);
+        while let Some(t) = stream.next() {
+            each(t.offset_from, t.offset_to, &t.text);
+        }
+        return;
+    }
+    let bytes = text.as_bytes();
+    let mut word = String::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if !bytes[at].is_ascii_alphanumeric() {
+            at += 1;
+            continue;
+        }
+        let from = at;
+        while at < bytes.len() && bytes[at].is_ascii_alphanumeric() {
+            at += 1;
+        }
+        if at - from < MAX_WORD_BYTES {
+            word.clear();
+            word.extend(
+                bytes[from..at]
+                    .iter()
+                    .map(|b| char::from(b.to_ascii_lowercase())),
+            );
+            each(from, at, &word);
+        }
+    }
+}
+
 fn merge(mut spans: Vec<Span>) -> Vec<Span> {
     spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
     let mut out: Vec<Span> = Vec::with_capacity(spans.len());
@@ -324,6 +363,35 @@ pub fn within_edits(a: &str, b: &str, max: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_cut_and_folded_exactly_as_the_name_analyzer_does() {
+        let long = "x".repeat(MAX_WORD_BYTES);
+        let almost = "y".repeat(MAX_WORD_BYTES - 1);
+        let texts = [
+            String::new(),
+            "A/HRC/47/34, Add.1 -- GRETA's 2nd report (2021)!".to_string(),
+            "  leading and trailing\tspaces\n\r ".to_string(),
+            format!("{long} {almost} mid{long}end"),
+            "MiXeD CaSe_with_underscores and-hyphens x1y2z3".to_string(),
+            "Ünïcödé text goes through the analyzer: Côte d'Ivoire".to_string(),
+            "<b>Trafficked</b> &amp; 1,000 persons; e.g. U.N.".to_string(),
+        ];
+        let mut name = name_analyzer();
+        for text in &texts {
+            let mut ours = Vec::new();
+            for_each_word(&mut name, text, |from, to, word| {
+                ours.push((from, to, word.to_string()))
+            });
+            let mut theirs = Vec::new();
+            let mut reference = name_analyzer();
+            let mut stream = reference.token_stream(text);
+            while let Some(t) = stream.next() {
+                theirs.push((t.offset_from, t.offset_to, t.text.clone()));
+            }
+            assert_eq!(ours, theirs, "{text:?}");
+        }
+    }
 
     #[test]
     fn marks_stem_prefix_and_typo_matches_and_escapes() {

@@ -31,9 +31,10 @@ use tantivy::{
     DocAddress, Index, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
 };
 
-/// Decompressed document-store blocks kept per segment: a server answering many
-/// searches fetches the same popular sections again and again.
-const DOC_STORE_CACHE_BLOCKS: usize = 256;
+/// Memory for decompressed document-store blocks, shared out among the segments: a
+/// server answering many searches (a search box refetches the same hits at every
+/// keystroke) fetches the same popular sections again and again.
+const DOC_STORE_CACHE_BYTES: usize = 32 << 20;
 
 /// Results per page when none is asked for.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -257,7 +258,7 @@ impl Engine {
             .index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
-            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
+            .doc_store_cache_num_blocks(doc_store_cache_blocks(&opened.index))
             .try_into()
             .map_err(|e: tantivy::TantivyError| Error::IndexUnusable {
                 path: root.to_path_buf(),
@@ -650,6 +651,16 @@ impl Engine {
             None => Err(Error::NotFound(id.to_string())),
         }
     }
+}
+
+/// Decompressed document-store blocks to keep per segment of `index` so that all of them
+/// together fit in [`DOC_STORE_CACHE_BYTES`].
+fn doc_store_cache_blocks(index: &tantivy::Index) -> usize {
+    let segments = index
+        .searchable_segment_ids()
+        .map_or(1, |ids| ids.len().max(1));
+    let block = index.settings().docstore_blocksize.max(1);
+    (DOC_STORE_CACHE_BYTES / (block * segments)).clamp(16, 4096)
 }
 
 /// tantivy's explain of a phrase inside a larger query trips a debug assertion when the
