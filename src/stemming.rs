@@ -57,7 +57,7 @@ impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
 }
 
 /// Word-to-stem memo with the Snowball stemmer behind it.
-struct Memo {
+pub(crate) struct Memo {
     stems: HashMap<String, String, BuildHasherDefault<WordHasher>>,
     /// tantivy's Snowball stemmer over the whole word.
     stemmer: TextAnalyzer,
@@ -75,8 +75,8 @@ impl Default for Memo {
 }
 
 impl Memo {
-    /// Replaces `word` by its stem.
-    fn stem_in_place(&mut self, word: &mut String) {
+    /// Replaces `word` (lowercased, folded) by its stem.
+    pub(crate) fn stem_in_place(&mut self, word: &mut String) {
         if let Some(stem) = self.stems.get(word.as_str()) {
             word.clear();
             word.push_str(stem);

@@ -2,6 +2,7 @@
 //! typo) in a text, HTML-escapes the rest, and crops to the best window.
 
 use crate::schema::{en_analyzer, name_analyzer, MAX_WORD_BYTES};
+use crate::stemming::Memo;
 use tantivy::tokenizer::TextAnalyzer;
 
 /// How one query term matches a word of the text.
@@ -62,6 +63,8 @@ pub struct Highlighter {
     matchers: Vec<Matcher>,
     /// First three letters of every stem wanted (words not starting so are not stemmed).
     stem_heads: Vec<String>,
+    /// First bytes a matching word can begin with (every byte when a matcher allows any).
+    first_bytes: [bool; 256],
     en: TextAnalyzer,
     name: TextAnalyzer,
 }
@@ -86,9 +89,11 @@ impl Highlighter {
             })
             .map(|s| s.chars().take(3).collect())
             .collect();
+        let first_bytes = first_bytes(&matchers);
         Highlighter {
             matchers,
             stem_heads,
+            first_bytes,
             en: en_analyzer(),
             name: name_analyzer(),
         }
@@ -103,6 +108,8 @@ impl Highlighter {
     pub fn spans(&self, text: &str) -> Vec<Span> {
         let mut name = self.name.clone();
         let mut en = self.en.clone();
+        // Stems of this text's words, remembered (a word often comes back within a text).
+        let mut stems: Option<Memo> = None;
         let has_phrases = self
             .matchers
             .iter()
@@ -118,12 +125,31 @@ impl Highlighter {
             &mut name,
             if word_matchers { text } else { "" },
             |from, to, word| {
+                if !self.first_bytes[usize::from(word.as_bytes()[0])] {
+                    // No matcher accepts a word beginning so (nor would its stem be wanted).
+                    if has_phrases {
+                        words.push((from, to, None));
+                    }
+                    return;
+                }
                 // Stemming every word is the cost of a snippet: only words that begin like a
                 // wanted stem are stemmed (English stems keep a word's first three letters).
-                let head_end = word.char_indices().nth(3).map_or(word.len(), |(i, _)| i);
+                let head_end = if word.is_ascii() {
+                    word.len().min(3)
+                } else {
+                    word.char_indices().nth(3).map_or(word.len(), |(i, _)| i)
+                };
                 let stem = if self.stem_heads.iter().any(|h| h == &word[..head_end]) {
-                    let mut s = en.token_stream(word);
-                    s.next().map(|x| x.text.clone())
+                    if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                        let mut stem = word.to_string();
+                        stems
+                            .get_or_insert_with(Memo::default)
+                            .stem_in_place(&mut stem);
+                        Some(stem)
+                    } else {
+                        let mut s = en.token_stream(word);
+                        s.next().map(|x| x.text.clone())
+                    }
                 } else {
                     None
                 };
@@ -207,13 +233,13 @@ impl Highlighter {
         }
         let mut at = from;
         for span in spans.iter().filter(|s| s.start >= from && s.end <= to) {
-            out.push_str(&escape_html(&text[at..span.start]));
+            push_escaped(&mut out, &text[at..span.start]);
             out.push_str(marks.pre);
-            out.push_str(&escape_html(&text[span.start..span.end]));
+            push_escaped(&mut out, &text[span.start..span.end]);
             out.push_str(marks.post);
             at = span.end;
         }
-        out.push_str(&escape_html(&text[at..to]));
+        push_escaped(&mut out, &text[at..to]);
         if to < text.len() {
             out.push_str(marks.ellipsis);
         }
@@ -221,43 +247,72 @@ impl Highlighter {
     }
 }
 
-/// Sorts spans and drops those overlapping an earlier one.
-/// Calls `each(from, to, word)` for every word of `text` as the name analyzer cuts and
-/// folds it. ASCII text (nearly every body) is split here by hand: letters and digits,
-/// lowercased, words of [`MAX_WORD_BYTES`] or more dropped, exactly as the analyzer
-/// does, without its per-token work; other text goes through the analyzer.
-fn for_each_word(name: &mut TextAnalyzer, text: &str, mut each: impl FnMut(usize, usize, &str)) {
-    if !text.is_ascii() {
-        let mut stream = name.token_stream(text);
-        while let Some(t) = stream.next() {
-            each(t.offset_from, t.offset_to, &t.text);
+/// Which first bytes a word must have for one of `matchers` to accept it: a typo match
+/// or an empty pattern may begin with anything; stems begin like their words.
+fn first_bytes(matchers: &[Matcher]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut allow = |pattern: &str| match pattern.as_bytes().first() {
+        Some(&b) => table[usize::from(b)] = true,
+        None => table = [true; 256],
+    };
+    for matcher in matchers {
+        match matcher {
+            Matcher::Stem(p) | Matcher::Exact(p) | Matcher::Prefix(p) => allow(p),
+            Matcher::Phrase(stems) => stems.iter().for_each(|p| allow(p)),
+            Matcher::Fuzzy(..) => allow(""),
+            Matcher::Symbol(_) => {}
         }
-        return;
     }
-    let bytes = text.as_bytes();
+    table
+}
+
+/// Calls `each(from, to, word)` for every word of `text` as the name analyzer cuts and
+/// folds it: runs of letters and digits, lowercased and folded, words of
+/// [`MAX_WORD_BYTES`] or more dropped. ASCII words (nearly all of them) are lowercased
+/// here without the analyzer's per-token work; any other word goes through the analyzer.
+fn for_each_word(name: &mut TextAnalyzer, text: &str, mut each: impl FnMut(usize, usize, &str)) {
+    let char_at = |at: usize| -> (char, usize) {
+        match text.as_bytes()[at] {
+            b if b.is_ascii() => (char::from(b), 1),
+            _ => text[at..]
+                .chars()
+                .next()
+                .map_or((' ', 1), |c| (c, c.len_utf8())),
+        }
+    };
     let mut word = String::new();
     let mut at = 0;
-    while at < bytes.len() {
-        if !bytes[at].is_ascii_alphanumeric() {
-            at += 1;
+    while at < text.len() {
+        let (c, len) = char_at(at);
+        if !c.is_alphanumeric() {
+            at += len;
             continue;
         }
         let from = at;
-        while at < bytes.len() && bytes[at].is_ascii_alphanumeric() {
-            at += 1;
+        let mut ascii = true;
+        while at < text.len() {
+            let (c, len) = char_at(at);
+            if !c.is_alphanumeric() {
+                break;
+            }
+            ascii &= len == 1;
+            at += len;
         }
-        if at - from < MAX_WORD_BYTES {
+        if !ascii {
+            let mut stream = name.token_stream(&text[from..at]);
+            if let Some(token) = stream.next() {
+                each(from, at, &token.text);
+            }
+        } else if at - from < MAX_WORD_BYTES {
             word.clear();
-            word.extend(
-                bytes[from..at]
-                    .iter()
-                    .map(|b| char::from(b.to_ascii_lowercase())),
-            );
+            word.push_str(&text[from..at]);
+            word.make_ascii_lowercase();
             each(from, at, &word);
         }
     }
 }
 
+/// Sorts spans and drops those overlapping an earlier one.
 fn merge(mut spans: Vec<Span>) -> Vec<Span> {
     spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
     let mut out: Vec<Span> = Vec::with_capacity(spans.len());
@@ -271,13 +326,22 @@ fn merge(mut spans: Vec<Span>) -> Vec<Span> {
 
 /// The byte range of about `chars` characters holding the most distinct matchers.
 fn crop_window(text: &str, spans: &[Span], chars: usize) -> (usize, usize) {
+    let ascii = text.is_ascii();
     let byte_budget = |start: usize| {
+        if ascii {
+            return (start + chars).min(text.len());
+        }
         text[start..]
             .char_indices()
             .nth(chars)
             .map_or(text.len(), |(i, _)| start + i)
     };
-    if text.chars().count() <= chars {
+    let length = if ascii {
+        text.len()
+    } else {
+        text.chars().count()
+    };
+    if length <= chars {
         return (0, text.len());
     }
     let mut best = (0usize, usize::MAX);
@@ -320,17 +384,27 @@ fn crop_window(text: &str, spans: &[Span], chars: usize) -> (usize, usize) {
 /// Escapes `& < > " '` for HTML text and attributes.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
+    push_escaped(&mut out, text);
     out
+}
+
+/// Appends `text` to `out`, HTML-escaped; runs without special characters are copied whole.
+fn push_escaped(out: &mut String, text: &str) {
+    let mut copied = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[copied..at]);
+        out.push_str(entity);
+        copied = at + 1;
+    }
+    out.push_str(&text[copied..]);
 }
 
 /// Whether `a` and `b` are within `max` edits (insert, delete, substitute, transpose).
@@ -365,6 +439,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn escapes_every_special_character_and_keeps_the_rest() {
+        assert_eq!(
+            escape_html(r#"<a href="x">Côte d'Ivoire & co</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Côte d&#39;Ivoire &amp; co&lt;/a&gt;"
+        );
+        assert_eq!(escape_html(""), "");
+        assert_eq!(escape_html("&&"), "&amp;&amp;");
+        assert_eq!(escape_html("plain ünïcödé"), "plain ünïcödé");
+    }
+
+    #[test]
     fn words_are_cut_and_folded_exactly_as_the_name_analyzer_does() {
         let long = "x".repeat(MAX_WORD_BYTES);
         let almost = "y".repeat(MAX_WORD_BYTES - 1);
@@ -375,6 +460,9 @@ mod tests {
             format!("{long} {almost} mid{long}end"),
             "MiXeD CaSe_with_underscores and-hyphens x1y2z3".to_string(),
             "Ünïcödé text goes through the analyzer: Côte d'Ivoire".to_string(),
+            "naïve façade 東京 İstanbul Straße ﬁne x² 3½ Ωmega—dash “quoted” end".to_string(),
+            format!("{} {}", "é".repeat(24), "é".repeat(23)),
+            "trailing multibyte é".to_string(),
             "<b>Trafficked</b> &amp; 1,000 persons; e.g. U.N.".to_string(),
         ];
         let mut name = name_analyzer();

@@ -442,8 +442,7 @@ impl Ranker {
         // mostly add forms the stemmer already joins, at the cost of more posting lists.
         let complete = known >= common && word.chars().count() >= 5;
         if prefix && !complete && word.chars().count() >= 2 {
-            let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, word), 0, false);
-            let mut found = dictionary_matches(searcher, field, &q, MAX_PREFIX_SCAN);
+            let mut found = dictionary_completions(searcher, field, word, MAX_PREFIX_SCAN);
             let mut boost = PREFIX_BOOST;
             if found.is_empty() && known == 0 && typo_distance(word) > 0 {
                 // Nothing starts with what is being typed: a typo in the part typed so far
@@ -693,6 +692,35 @@ pub(crate) fn dictionary_matches(
     found.into_iter().collect()
 }
 
+/// Words of `field`'s dictionary starting with `prefix` (the first `max_scan` of each
+/// segment, in order), with their document frequency: a range scan of the dictionary,
+/// cheaper than intersecting it with a prefix automaton.
+pub(crate) fn dictionary_completions(
+    searcher: &Searcher,
+    field: Field,
+    prefix: &str,
+    max_scan: usize,
+) -> Vec<(String, u64)> {
+    let mut found: HashMap<String, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let Ok(mut stream) = inverted.terms().range().ge(prefix).into_stream() else {
+            continue;
+        };
+        let mut scanned = 0;
+        while scanned < max_scan && stream.advance() && stream.key().starts_with(prefix.as_bytes())
+        {
+            scanned += 1;
+            if let Ok(word) = std::str::from_utf8(stream.key()) {
+                *found.entry(word.to_string()).or_default() += u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
 fn within_edits_quick(a: &str, b: &str, max: u8) -> bool {
     super::highlight::within_edits(a, b, max)
 }
@@ -764,6 +792,51 @@ mod tests {
         assert_eq!(typo_distance("slavry"), 1);
         assert_eq!(typo_distance("trafiking"), 2);
         assert_eq!(typo_distance("a/76/263"), 0);
+    }
+
+    #[test]
+    fn completions_are_the_words_a_prefix_automaton_accepts() {
+        let (schema, f) = crate::schema::build_schema();
+        let index = tantivy::Index::create_in_ram(schema);
+        crate::schema::register_analyzers(&index);
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let texts = [
+            "traffic trafficking traffickers trafficked tragic trade",
+            "trafficking in persons; trafalgar; ünïcode trä",
+            "zeta omega traf",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let mut doc = tantivy::TantivyDocument::default();
+            doc.add_text(f.words, text);
+            writer.add_document(doc).unwrap();
+            if i == 1 {
+                writer.commit().unwrap(); // two segments
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        for prefix in ["traf", "tra", "t", "trafficking", "z", "tr\u{e4}", "x", ""] {
+            for max_scan in [1, 3, 400] {
+                let q =
+                    FuzzyTermQuery::new_prefix(Term::from_field_text(f.words, prefix), 0, false);
+                let mut automaton = dictionary_matches(&searcher, f.words, &q, max_scan);
+                let mut range = dictionary_completions(&searcher, f.words, prefix, max_scan);
+                automaton.sort();
+                range.sort();
+                assert_eq!(range, automaton, "{prefix:?} {max_scan}");
+            }
+        }
+        let mut all = dictionary_completions(&searcher, f.words, "traffick", 400);
+        all.sort();
+        assert_eq!(
+            all,
+            vec![
+                ("trafficked".to_string(), 1),
+                ("traffickers".to_string(), 1),
+                ("trafficking".to_string(), 2)
+            ]
+        );
     }
 
     #[test]
