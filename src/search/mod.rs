@@ -389,12 +389,11 @@ impl Engine {
             let snippet = highlighter.highlight(&section.body, &Marks::default());
             let explanation = match (&local, address) {
                 (Some(local), Some(address)) if request.explain => {
-                    let q = if from_partial {
-                        local.disjunctive.as_deref().unwrap_or(&*local.conjunctive)
-                    } else {
-                        &*local.conjunctive
+                    let node = match (&plan.disjunctive, from_partial) {
+                        (Some(node), true) => node,
+                        _ => &plan.conjunctive,
                     };
-                    explain_safely(q, &searcher, address)
+                    explain_safely(&*local.explainable(node), &searcher, address)
                 }
                 _ => None,
             };
@@ -493,11 +492,11 @@ impl Engine {
             return Ok((hits, total));
         }
         let local = local.expect("local queries are compiled without a remote backend");
-        let query = match (&local.disjunctive, disjunctive) {
-            (Some(q), true) => &**q,
-            _ => &*local.conjunctive,
+        let (query, prunable) = match (&local.disjunctive, disjunctive) {
+            (Some(q), true) => (&**q, local.disjunctive_prunable),
+            _ => (&*local.conjunctive, local.conjunctive_prunable),
         };
-        let (hits, total) = self.collect(searcher, query, plan, want)?;
+        let (hits, total) = self.collect(searcher, query, prunable, plan, want)?;
         let hits = hits
             .into_iter()
             .map(|(score, address, partial)| (score, Found::Local(address), partial))
@@ -511,6 +510,7 @@ impl Engine {
         &self,
         searcher: &Searcher,
         query: &dyn Query,
+        prunable: bool,
         plan: &Plan,
         want: usize,
     ) -> Result<(Vec<(f32, DocAddress, bool)>, usize)> {
@@ -520,7 +520,15 @@ impl Engine {
         if plan.order == Order::Relevance && self.uniform_weights(&plan.kind_weights) {
             // Every section present weighs the same: plain BM25 order, no per-document tweak.
             let top = TopDocs::with_limit(want).order_by_score();
-            let (docs, count) = searcher.search(query, &(top, Count))?;
+            let (docs, count) = if prunable {
+                // Asked for the best hits alone, tantivy skips the blocks of a union of
+                // terms that cannot enter them (block-max WAND); the count then runs
+                // without scoring.
+                let docs = searcher.search(query, &top)?;
+                (docs, searcher.search(query, &Count)?)
+            } else {
+                searcher.search(query, &(top, Count))?
+            };
             let docs = docs.into_iter().map(|(s, a)| (s, a, false)).collect();
             return Ok((docs, count));
         }
@@ -683,8 +691,15 @@ struct LocalQueries {
     conjunctive: Box<dyn Query>,
     disjunctive: Option<Box<dyn Query>>,
     unfiltered: Box<dyn Query>,
+    /// Whether tantivy can skip blocks of the conjunctive query that cannot reach the
+    /// best hits (a union of terms).
+    conjunctive_prunable: bool,
+    /// The same for the disjunctive query.
+    disjunctive_prunable: bool,
     /// Exclusions that could not be applied.
     notes: Vec<String>,
+    /// The documents every query leaves out (exclusions evaluated once).
+    exclusions: Vec<docids::DocIdsQuery>,
 }
 
 impl LocalQueries {
@@ -697,23 +712,38 @@ impl LocalQueries {
                 Err(e) => notes.push(format!("could not apply an exclusion: {e}")),
             }
         }
-        let compile = |node: &tree::Node| -> Box<dyn Query> {
-            if sets.is_empty() {
-                return node.to_tantivy();
-            }
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, node.to_tantivy())];
-            for set in &sets {
-                clauses.push((Occur::MustNot, Box::new(set.clone())));
-            }
-            Box::new(BooleanQuery::new(clauses))
-        };
+        let compile = |node: &tree::Node| excluding(node.to_tantivy(), &sets);
         LocalQueries {
             conjunctive: compile(&plan.conjunctive),
             disjunctive: plan.disjunctive.as_ref().map(compile),
             unfiltered: compile(&plan.unfiltered),
+            conjunctive_prunable: sets.is_empty() && plan.conjunctive.is_union_of_terms(),
+            disjunctive_prunable: sets.is_empty()
+                && plan
+                    .disjunctive
+                    .as_ref()
+                    .is_some_and(tree::Node::is_union_of_terms),
             notes,
+            exclusions: sets,
         }
     }
+
+    /// `node` compiled for tantivy's explanations, with this plan's exclusions.
+    fn explainable(&self, node: &tree::Node) -> Box<dyn Query> {
+        excluding(node.to_tantivy_explainable(), &self.exclusions)
+    }
+}
+
+/// `query` without the documents of `sets`.
+fn excluding(query: Box<dyn Query>, sets: &[docids::DocIdsQuery]) -> Box<dyn Query> {
+    if sets.is_empty() {
+        return query;
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+    for set in sets {
+        clauses.push((Occur::MustNot, Box::new(set.clone())));
+    }
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// Sections with only some of the words follow those with all of them when the latter

@@ -7,11 +7,12 @@
 
 use std::ops::Bound;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, ExistsQuery, FuzzyTermQuery,
-    Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer, EmptyQuery, EmptyScorer,
+    EnableScoring, ExistsQuery, Explanation, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
+    Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::Term;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
 
 /// One node of a query tree.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,8 +97,41 @@ impl Node {
         Node::Boost(Box::new(self), boost)
     }
 
+    /// Whether this compiles to a plain union of term queries (each maybe boosted or
+    /// made constant): the shape whose best hits tantivy finds without scoring every match.
+    pub fn is_union_of_terms(&self) -> bool {
+        let is_term = |node: &Node| match node {
+            Node::Term { .. } => true,
+            Node::Boost(inner, _) | Node::Const(inner, _) => {
+                matches!(**inner, Node::Term { .. })
+            }
+            _ => false,
+        };
+        match self {
+            Node::Bool(clauses) if clauses.len() == 1 && clauses[0].0 != Occur::MustNot => {
+                clauses[0].1.is_union_of_terms()
+            }
+            Node::Bool(clauses) => clauses
+                .iter()
+                .all(|(occur, node)| *occur == Occur::Should && is_term(node)),
+            node => is_term(node),
+        }
+    }
+
     /// The tantivy query for this tree.
     pub fn to_tantivy(&self) -> Box<dyn Query> {
+        self.compile(false)
+    }
+
+    /// The tantivy query for this tree with the same scores, in the shape tantivy's
+    /// explanations handle: its boolean explain seeks its scorer without checking it is
+    /// not already past the document, which a bare term scorer forbids, so here a lone
+    /// clause keeps its boolean and constant scores keep tantivy's own query.
+    pub fn to_tantivy_explainable(&self) -> Box<dyn Query> {
+        self.compile(true)
+    }
+
+    fn compile(&self, explainable: bool) -> Box<dyn Query> {
         match self {
             Node::All => Box::new(AllQuery),
             Node::Empty => Box::new(EmptyQuery),
@@ -135,12 +169,99 @@ impl Node {
                 0,
                 false,
             )),
+            // One required or optional clause matches and scores as the clause itself;
+            // compiled bare, a union of terms inside stays visible to tantivy's pruning.
+            Node::Bool(clauses)
+                if !explainable && clauses.len() == 1 && clauses[0].0 != Occur::MustNot =>
+            {
+                clauses[0].1.compile(explainable)
+            }
             Node::Bool(clauses) => Box::new(BooleanQuery::new(
-                clauses.iter().map(|(o, n)| (*o, n.to_tantivy())).collect(),
+                clauses
+                    .iter()
+                    .map(|(o, n)| (*o, n.compile(explainable)))
+                    .collect(),
             )),
-            Node::Boost(inner, boost) => Box::new(BoostQuery::new(inner.to_tantivy(), *boost)),
-            Node::Const(inner, score) => Box::new(ConstScoreQuery::new(inner.to_tantivy(), *score)),
+            Node::Boost(inner, boost) => {
+                Box::new(BoostQuery::new(inner.compile(explainable), *boost))
+            }
+            Node::Const(inner, score) if explainable => {
+                Box::new(ConstScoreQuery::new(inner.compile(explainable), *score))
+            }
+            Node::Const(inner, score) => Box::new(ConstWhereAny {
+                inner: inner.compile(explainable),
+                score: *score,
+            }),
         }
+    }
+}
+
+/// A constant score for the documents `inner` matches (tantivy's `ConstScoreQuery`,
+/// except that in a segment where `inner` matches nothing it gives tantivy's empty
+/// scorer, which a union drops: a constant scorer over nothing would keep a union of
+/// terms from skipping the blocks that cannot reach the best hits).
+#[derive(Debug)]
+struct ConstWhereAny {
+    inner: Box<dyn Query>,
+    score: Score,
+}
+
+impl Clone for ConstWhereAny {
+    fn clone(&self) -> Self {
+        ConstWhereAny {
+            inner: self.inner.box_clone(),
+            score: self.score,
+        }
+    }
+}
+
+impl Query for ConstWhereAny {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        match enable_scoring {
+            EnableScoring::Enabled { searcher, .. } => {
+                let inner = self
+                    .inner
+                    .weight(EnableScoring::disabled_from_searcher(searcher))?;
+                Ok(Box::new(ConstWhereAnyWeight {
+                    inner,
+                    score: self.score,
+                }))
+            }
+            disabled => self.inner.weight(disabled),
+        }
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.inner.query_terms(visitor);
+    }
+}
+
+struct ConstWhereAnyWeight {
+    inner: Box<dyn Weight>,
+    score: Score,
+}
+
+impl Weight for ConstWhereAnyWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let inner = self.inner.scorer(reader, 1.0)?;
+        if inner.is::<EmptyScorer>() {
+            return Ok(Box::new(EmptyScorer));
+        }
+        Ok(Box::new(ConstScorer::new(inner, boost * self.score)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.doc() > doc || scorer.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "Document #({doc}) does not match"
+            )));
+        }
+        Ok(Explanation::new("Const", self.score))
+    }
+
+    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        self.inner.count(reader)
     }
 }
 
@@ -173,5 +294,64 @@ mod tests {
         let debug = format!("{:?}", tree.to_tantivy());
         assert!(debug.contains("traffick"), "{debug}");
         assert!(debug.contains("smith"), "{debug}");
+    }
+
+    #[test]
+    fn pruned_and_explainable_shapes_find_and_score_the_same_sections() {
+        use tantivy::collector::{Count, TopDocs};
+        let (schema, f) = build_schema();
+        let index = tantivy::Index::create_in_ram(schema);
+        crate::schema::register_analyzers(&index);
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let bodies = [
+            "traffick traffick sale child",
+            "sale of a child",
+            "traffick",
+            "nothing relevant here",
+            "child child child",
+        ];
+        for (i, body) in bodies.iter().enumerate() {
+            let mut doc = tantivy::TantivyDocument::default();
+            doc.add_text(f.body, body);
+            doc.add_text(f.title, if i % 2 == 0 { "traffick" } else { "report" });
+            if i == 1 {
+                doc.add_text(f.person, "smith");
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let union = Node::any(vec![
+            Node::term(f.body, "traffick", 2.0),
+            Node::term(f.title, "traffick", 3.0),
+            Node::Const(Box::new(Node::basic_term(f.person, "smith")), 3.0),
+            Node::Const(Box::new(Node::basic_term(f.acronyms, "absent")), 9.0),
+        ]);
+        assert!(union.is_union_of_terms());
+        let lone = Node::Bool(vec![(Occur::Must, union.clone())]);
+        assert!(lone.is_union_of_terms());
+        let both = Node::Bool(vec![
+            (Occur::Must, union.clone()),
+            (Occur::Must, Node::term(f.body, "child", 1.0)),
+        ]);
+        assert!(!both.is_union_of_terms());
+        for tree in [union, lone, both] {
+            let top = TopDocs::with_limit(10).order_by_score();
+            let fast = searcher.search(&*tree.to_tantivy(), &top).unwrap();
+            let plain = searcher
+                .search(&*tree.to_tantivy_explainable(), &top)
+                .unwrap();
+            assert_eq!(fast, plain, "{tree:?}");
+            assert!(!fast.is_empty());
+            let count = searcher.search(&*tree.to_tantivy(), &Count).unwrap();
+            assert_eq!(count, fast.len());
+            for (_, address) in &fast {
+                assert!(tree
+                    .to_tantivy_explainable()
+                    .explain(&searcher, *address)
+                    .is_ok());
+            }
+        }
     }
 }
