@@ -11,6 +11,7 @@ pub mod ranking;
 pub mod remote;
 pub mod suggest;
 pub mod tree;
+mod union;
 
 use crate::backend::Backend;
 use crate::corpus::{Kind, Section};

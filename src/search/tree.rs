@@ -5,6 +5,7 @@
 //! compiles it to tantivy queries ([`Node::to_tantivy`]); the Quickwit backend to
 //! Quickwit's Elasticsearch-compatible query DSL (`crate::quickwit`).
 
+use super::union::SeekingUnion;
 use std::ops::Bound;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer, EmptyQuery, EmptyScorer,
@@ -118,6 +119,23 @@ impl Node {
         }
     }
 
+    /// The alternatives of a union (a boolean of two or more optional clauses, maybe
+    /// boosted) and its boost.
+    fn union_clauses(&self) -> Option<(Vec<&Node>, Option<f32>)> {
+        match self {
+            Node::Bool(clauses)
+                if clauses.len() >= 2 && clauses.iter().all(|(o, _)| *o == Occur::Should) =>
+            {
+                Some((clauses.iter().map(|(_, n)| n).collect(), None))
+            }
+            Node::Boost(inner, boost) => match inner.union_clauses() {
+                Some((alternatives, None)) => Some((alternatives, Some(*boost))),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The tantivy query for this tree.
     pub fn to_tantivy(&self) -> Box<dyn Query> {
         self.compile(false)
@@ -176,12 +194,31 @@ impl Node {
             {
                 clauses[0].1.compile(explainable)
             }
-            Node::Bool(clauses) => Box::new(BooleanQuery::new(
-                clauses
-                    .iter()
-                    .map(|(o, n)| (*o, n.compile(explainable)))
-                    .collect(),
-            )),
+            Node::Bool(clauses) => {
+                // Clauses seeked by others (all but one required, or optional beside a
+                // required one) are unions advanced on demand.
+                let required = clauses.iter().filter(|(o, _)| *o == Occur::Must).count();
+                let included = clauses.iter().filter(|(o, _)| *o != Occur::MustNot).count();
+                let seeked = !explainable && required >= 1 && included >= 2;
+                Box::new(BooleanQuery::new(
+                    clauses
+                        .iter()
+                        .map(|(o, n)| match (seeked, n.union_clauses()) {
+                            (true, Some((alternatives, boost))) => {
+                                let union = SeekingUnion::new(
+                                    alternatives.iter().map(|a| a.compile(false)).collect(),
+                                );
+                                let union: Box<dyn Query> = match boost {
+                                    Some(b) => Box::new(BoostQuery::new(Box::new(union), b)),
+                                    None => Box::new(union),
+                                };
+                                (*o, union)
+                            }
+                            _ => (*o, n.compile(explainable)),
+                        })
+                        .collect(),
+                ))
+            }
             Node::Boost(inner, boost) => {
                 Box::new(BoostQuery::new(inner.compile(explainable), *boost))
             }
