@@ -58,7 +58,6 @@ impl Default for Marks<'_> {
 }
 
 /// Finds and marks query matches in texts.
-#[derive(Clone)]
 pub struct Highlighter {
     matchers: Vec<Matcher>,
     /// First three letters of every stem wanted (words not starting so are not stemmed).
@@ -67,6 +66,14 @@ pub struct Highlighter {
     first_bytes: [bool; 256],
     en: TextAnalyzer,
     name: TextAnalyzer,
+    /// Stems of words already seen by this highlighter.
+    stems: std::sync::Mutex<Option<Memo>>,
+}
+
+impl Clone for Highlighter {
+    fn clone(&self) -> Self {
+        Highlighter::new(self.matchers.clone())
+    }
 }
 
 impl std::fmt::Debug for Highlighter {
@@ -96,6 +103,7 @@ impl Highlighter {
             first_bytes,
             en: en_analyzer(),
             name: name_analyzer(),
+            stems: std::sync::Mutex::new(None),
         }
     }
 
@@ -108,8 +116,12 @@ impl Highlighter {
     pub fn spans(&self, text: &str) -> Vec<Span> {
         let mut name = self.name.clone();
         let mut en = self.en.clone();
-        // Stems of this text's words, remembered (a word often comes back within a text).
-        let mut stems: Option<Memo> = None;
+        // Stems of the words seen, remembered across the texts of one search (the hits
+        // of a query share their words). A poisoned memo is only a cache: start afresh.
+        let mut stems = self
+            .stems
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let has_phrases = self
             .matchers
             .iter()
