@@ -276,7 +276,7 @@ def targets(runs, process):
         out.append(
             f"| `tipdex query` ≤ 2× the wall time of `grep -c` (shipped corpus) | ratio {min(ratios):.2f}–{max(ratios):.2f} | {verdict(max(ratios) <= 2)} |"
         )
-    out.append("| `tipdex serve`: q/s and p99 at 1, 8, 64 clients on 100k, no failed request | see "`tipdex serve` under load" (`scripts/serve-load.sh`, wrk) | **met** (reported, 0 failed) |")
+    out.append('| `tipdex serve`: q/s and p99 at 1, 8, 64 clients on 100k, no failed request | see "`tipdex serve` under load" (`scripts/serve-load.sh`, wrk) | **met** (reported, 0 failed) |')
     return "\n".join(out) + "\n"
 
 

@@ -214,18 +214,29 @@ impl Highlighter {
             .iter()
             .any(|m| matches!(m, Matcher::Symbol(_)))
         {
-            let lower = text.to_lowercase();
-            if lower.len() == text.len() {
-                for (m, matcher) in self.matchers.iter().enumerate() {
-                    if let Matcher::Symbol(sym) = matcher {
-                        for (start, found) in lower.match_indices(sym.as_str()) {
-                            spans.push(Span {
-                                start,
-                                end: start + found.len(),
-                                matcher: m,
-                            });
-                        }
+            let mut lower: Option<String> = None;
+            for (m, matcher) in self.matchers.iter().enumerate() {
+                let Matcher::Symbol(sym) = matcher else {
+                    continue;
+                };
+                let starts: Vec<usize> = if sym.is_ascii() {
+                    ascii_case_insensitive_matches(text, sym)
+                } else {
+                    let lower = lower.get_or_insert_with(|| text.to_lowercase());
+                    if lower.len() != text.len() {
+                        continue;
                     }
+                    lower
+                        .match_indices(sym.as_str())
+                        .map(|(at, _)| at)
+                        .collect()
+                };
+                for start in starts {
+                    spans.push(Span {
+                        start,
+                        end: start + sym.len(),
+                        matcher: m,
+                    });
                 }
             }
         }
@@ -257,6 +268,35 @@ impl Highlighter {
         }
         out
     }
+}
+
+/// Starts of the non-overlapping occurrences of `pattern` (ASCII, lowercase) in `text`,
+/// ASCII letters compared without case.
+fn ascii_case_insensitive_matches(text: &str, pattern: &str) -> Vec<usize> {
+    let (hay, needle) = (text.as_bytes(), pattern.as_bytes());
+    let mut found = Vec::new();
+    if needle.is_empty() || hay.len() < needle.len() {
+        return found;
+    }
+    let (lower, upper) = (
+        needle[0].to_ascii_lowercase(),
+        needle[0].to_ascii_uppercase(),
+    );
+    let last_start = hay.len() - needle.len();
+    let mut at = 0;
+    while at <= last_start {
+        let Some(skip) = memchr::memchr2(lower, upper, &hay[at..=last_start]) else {
+            break;
+        };
+        at += skip;
+        if hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
+            found.push(at);
+            at += needle.len();
+        } else {
+            at += 1;
+        }
+    }
+    found
 }
 
 /// Which first bytes a word must have for one of `matchers` to accept it: a typo match
@@ -449,6 +489,28 @@ pub fn within_edits(a: &str, b: &str, max: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symbols_are_found_whatever_their_case_and_the_text_around() {
+        let text = "See A/HRC/47/34 and a/hrc/47/34/Add.1 — also Ünïcödé A/HRC/47/3";
+        let starts = ascii_case_insensitive_matches(text, "a/hrc/47/34");
+        assert_eq!(starts.len(), 2);
+        for at in starts {
+            assert!(text[at..at + 11].eq_ignore_ascii_case("a/hrc/47/34"));
+        }
+        assert!(ascii_case_insensitive_matches(text, "a/76/263").is_empty());
+        assert!(ascii_case_insensitive_matches("", "a/1").is_empty());
+        assert_eq!(ascii_case_insensitive_matches("aaa", "aa"), vec![0]);
+        let h = Highlighter::new(vec![Matcher::Symbol("a/hrc/47/34".into())]);
+        let marks = Marks {
+            crop_chars: None,
+            ..Marks::default()
+        };
+        assert_eq!(
+            h.highlight("Ünïcödé: A/HRC/47/34.", &marks),
+            "Ünïcödé: <mark>A/HRC/47/34</mark>."
+        );
+    }
 
     #[test]
     fn escapes_every_special_character_and_keeps_the_rest() {

@@ -9,8 +9,8 @@ use super::union::SeekingUnion;
 use std::ops::Bound;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer, EmptyQuery, EmptyScorer,
-    EnableScoring, ExistsQuery, Explanation, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
-    Scorer, TermQuery, Weight,
+    EnableScoring, ExistsQuery, Explanation, InvertedIndexRangeQuery, Occur, PhraseQuery, Query,
+    RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
@@ -182,10 +182,14 @@ impl Node {
                 q.set_slop(*slop);
                 Box::new(q)
             }
-            Node::Prefix { field, prefix } => Box::new(FuzzyTermQuery::new_prefix(
-                Term::from_field_text(*field, prefix),
-                0,
-                false,
+            // Words from the prefix up to (not including) the next prefix of its length: a
+            // range of the dictionary, without building an automaton.
+            Node::Prefix { field, prefix } => Box::new(InvertedIndexRangeQuery::new(
+                Bound::Included(Term::from_field_text(*field, prefix)),
+                match prefix_successor(prefix.as_bytes()) {
+                    Some(end) => Bound::Excluded(Term::from_field_bytes(*field, &end)),
+                    None => Bound::Unbounded,
+                },
             )),
             // One required or optional clause matches and scores as the clause itself;
             // compiled bare, a union of terms inside stays visible to tantivy's pruning.
@@ -231,6 +235,19 @@ impl Node {
             }),
         }
     }
+}
+
+/// The smallest byte string greater than every string starting with `prefix` (`None`
+/// when there is none: an empty prefix, or one made only of 0xFF bytes).
+fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
 
 /// A constant score for the documents `inner` matches (tantivy's `ConstScoreQuery`,
@@ -331,6 +348,64 @@ mod tests {
         let debug = format!("{:?}", tree.to_tantivy());
         assert!(debug.contains("traffick"), "{debug}");
         assert!(debug.contains("smith"), "{debug}");
+    }
+
+    #[test]
+    fn a_prefix_finds_what_tantivys_prefix_automaton_finds_with_the_same_score() {
+        use tantivy::collector::TopDocs;
+        let (schema, f) = build_schema();
+        let index = tantivy::Index::create_in_ram(schema);
+        crate::schema::register_analyzers(&index);
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for symbol in [
+            "A/HRC/47/34",
+            "A/HRC/47/34/Add.1",
+            "A/HRC/4",
+            "A/76/263",
+            "E/CN.4/2005/78",
+        ] {
+            let mut doc = tantivy::TantivyDocument::default();
+            for value in crate::schema::symbol_values(symbol) {
+                doc.add_text(f.symbol, value);
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        for prefix in [
+            "a/hrc/4",
+            "a/hrc/47/34",
+            "a/",
+            "e/cn.4/2005/78",
+            "z",
+            "a/hrc/47/34/add.1x",
+        ] {
+            let ours = Node::Prefix {
+                field: f.symbol,
+                prefix: prefix.to_string(),
+            }
+            .boosted(0.5);
+            let theirs = BoostQuery::new(
+                Box::new(tantivy::query::FuzzyTermQuery::new_prefix(
+                    Term::from_field_text(f.symbol, prefix),
+                    0,
+                    false,
+                )),
+                0.5,
+            );
+            let top = || TopDocs::with_limit(10).order_by_score();
+            let expected = searcher.search(&theirs, &top()).unwrap();
+            assert_eq!(
+                searcher.search(&*ours.to_tantivy(), &top()).unwrap(),
+                expected,
+                "{prefix}"
+            );
+        }
+        assert_eq!(prefix_successor(b"a/hrc"), Some(b"a/hrd".to_vec()));
+        assert_eq!(prefix_successor(&[b'a', 0xFF]), Some(b"b".to_vec()));
+        assert_eq!(prefix_successor(&[0xFF, 0xFF]), None);
+        assert_eq!(prefix_successor(b""), None);
     }
 
     #[test]
