@@ -136,7 +136,14 @@ impl Highlighter {
         for_each_word(
             &mut name,
             if word_matchers { text } else { "" },
+            &self.first_bytes,
             |from, to, word| {
+                let Some(word) = word else {
+                    if has_phrases {
+                        words.push((from, to, None));
+                    }
+                    return;
+                };
                 if !self.first_bytes[usize::from(word.as_bytes()[0])] {
                     // No matcher accepts a word beginning so (nor would its stem be wanted).
                     if has_phrases {
@@ -321,45 +328,64 @@ fn first_bytes(matchers: &[Matcher]) -> [bool; 256] {
 /// Calls `each(from, to, word)` for every word of `text` as the name analyzer cuts and
 /// folds it: runs of letters and digits, lowercased and folded, words of
 /// [`MAX_WORD_BYTES`] or more dropped. ASCII words (nearly all of them) are lowercased
-/// here without the analyzer's per-token work; any other word goes through the analyzer.
-fn for_each_word(name: &mut TextAnalyzer, text: &str, mut each: impl FnMut(usize, usize, &str)) {
-    let char_at = |at: usize| -> (char, usize) {
-        match text.as_bytes()[at] {
-            b if b.is_ascii() => (char::from(b), 1),
-            _ => text[at..]
-                .chars()
-                .next()
-                .map_or((' ', 1), |c| (c, c.len_utf8())),
-        }
-    };
+/// here without the analyzer's per-token work, and given as `None` (not copied) when
+/// `first_bytes` rejects their first letter; any other word goes through the analyzer.
+fn for_each_word(
+    name: &mut TextAnalyzer,
+    text: &str,
+    first_bytes: &[bool; 256],
+    mut each: impl FnMut(usize, usize, Option<&str>),
+) {
+    let bytes = text.as_bytes();
+    let char_at = |at: usize| text[at..].chars().next().unwrap_or(' ');
     let mut word = String::new();
     let mut at = 0;
-    while at < text.len() {
-        let (c, len) = char_at(at);
-        if !c.is_alphanumeric() {
-            at += len;
-            continue;
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b.is_ascii() {
+            if !b.is_ascii_alphanumeric() {
+                at += 1;
+                continue;
+            }
+        } else {
+            let c = char_at(at);
+            if !c.is_alphanumeric() {
+                at += c.len_utf8();
+                continue;
+            }
         }
         let from = at;
         let mut ascii = true;
-        while at < text.len() {
-            let (c, len) = char_at(at);
-            if !c.is_alphanumeric() {
-                break;
+        while at < bytes.len() {
+            let b = bytes[at];
+            if b.is_ascii() {
+                if !b.is_ascii_alphanumeric() {
+                    break;
+                }
+                at += 1;
+            } else {
+                let c = char_at(at);
+                if !c.is_alphanumeric() {
+                    break;
+                }
+                ascii = false;
+                at += c.len_utf8();
             }
-            ascii &= len == 1;
-            at += len;
         }
         if !ascii {
             let mut stream = name.token_stream(&text[from..at]);
             if let Some(token) = stream.next() {
-                each(from, at, &token.text);
+                each(from, at, Some(&token.text));
             }
         } else if at - from < MAX_WORD_BYTES {
+            if !first_bytes[usize::from(bytes[from].to_ascii_lowercase())] {
+                each(from, at, None);
+                continue;
+            }
             word.clear();
             word.push_str(&text[from..at]);
             word.make_ascii_lowercase();
-            each(from, at, &word);
+            each(from, at, Some(&word));
         }
     }
 }
@@ -542,9 +568,25 @@ mod tests {
         let mut name = name_analyzer();
         for text in &texts {
             let mut ours = Vec::new();
-            for_each_word(&mut name, text, |from, to, word| {
-                ours.push((from, to, word.to_string()))
+            for_each_word(&mut name, text, &[true; 256], |from, to, word| {
+                ours.push((
+                    from,
+                    to,
+                    word.expect("every first byte accepted").to_string(),
+                ))
             });
+            let mut skipped = Vec::new();
+            for_each_word(&mut name, text, &[false; 256], |from, to, word| {
+                skipped.push((from, to, word.map(str::to_string)))
+            });
+            let ascii_skipped = ours
+                .iter()
+                .map(|(from, to, word)| {
+                    let kept = !text[*from..*to].is_ascii();
+                    (*from, *to, kept.then(|| word.clone()))
+                })
+                .collect::<Vec<_>>();
+            assert_eq!(skipped, ascii_skipped, "{text:?}");
             let mut theirs = Vec::new();
             let mut reference = name_analyzer();
             let mut stream = reference.token_stream(text);
