@@ -5,6 +5,7 @@
 use super::query::{Clause, Group, ParsedQuery};
 use super::ranking::is_written_in_capitals;
 use crate::glossary::{words, Glossary, Term};
+use std::collections::HashMap;
 
 /// Weight of a synonym, abbreviation or translation relative to the typed words.
 pub const SYNONYM_WEIGHT: f32 = 0.6;
@@ -43,8 +44,68 @@ pub struct Understanding {
     pub notes: Vec<String>,
 }
 
-/// Applies intents, question words and glossary expansions to a parsed query, in place.
+/// [`understand_with`], indexing the glossary's terms first.
+#[cfg(test)]
 pub fn understand(parsed: &mut ParsedQuery, glossary: &Glossary) -> Understanding {
+    understand_with(parsed, glossary, &TermStarts::of(glossary))
+}
+
+/// Where the synonym and form terms of a glossary start: each term under its first word,
+/// so that a query is compared with the terms that can match it and no others.
+#[derive(Debug, Clone, Default)]
+pub struct TermStarts {
+    /// First word → (table, group, term) of every term starting with it (0: synonyms,
+    /// 1: forms).
+    by_first_word: HashMap<String, Vec<(usize, usize, usize)>>,
+    /// Terms without words (they match anywhere).
+    empty: Vec<(usize, usize, usize)>,
+}
+
+impl TermStarts {
+    /// The index of `glossary`'s synonym and form terms.
+    pub fn of(glossary: &Glossary) -> TermStarts {
+        let mut starts = TermStarts::default();
+        for (t, table) in [&glossary.synonyms, &glossary.forms]
+            .into_iter()
+            .enumerate()
+        {
+            for (g, group) in table.iter().enumerate() {
+                for (i, term) in group.iter().enumerate() {
+                    match term.words.first() {
+                        Some(first) => starts
+                            .by_first_word
+                            .entry(first.clone())
+                            .or_default()
+                            .push((t, g, i)),
+                        None => starts.empty.push((t, g, i)),
+                    }
+                }
+            }
+        }
+        starts
+    }
+
+    /// The terms that may match words starting with `first` (in glossary order).
+    fn candidates(&self, first: Option<&String>) -> Vec<(usize, usize, usize)> {
+        let mut out: Vec<(usize, usize, usize)> = first
+            .and_then(|w| self.by_first_word.get(w))
+            .into_iter()
+            .flatten()
+            .chain(&self.empty)
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out
+    }
+}
+
+/// Applies intents, question words and glossary expansions to a parsed query, in place;
+/// `starts` indexes `glossary`'s terms (computed once per glossary).
+pub fn understand_with(
+    parsed: &mut ParsedQuery,
+    glossary: &Glossary,
+    starts: &TermStarts,
+) -> Understanding {
     let mut u = Understanding::default();
     people_intent(parsed, glossary, &mut u);
     question_words(parsed, &mut u);
@@ -57,7 +118,7 @@ pub fn understand(parsed: &mut ParsedQuery, glossary: &Glossary) -> Understandin
     );
     reports_intent(parsed, glossary, &mut u);
     sessions(parsed, glossary, &mut u);
-    expand(parsed, glossary, &mut u);
+    expand(parsed, glossary, starts, &mut u);
     u
 }
 
@@ -298,7 +359,12 @@ struct Expansion {
     alternatives: Vec<(Term, f32)>,
 }
 
-fn expand(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) {
+fn expand(
+    parsed: &mut ParsedQuery,
+    glossary: &Glossary,
+    starts: &TermStarts,
+    u: &mut Understanding,
+) {
     let words_of = group_words(parsed);
     let mut expansions: Vec<Expansion> = Vec::new();
     let mut covered = vec![false; parsed.groups.len()];
@@ -309,13 +375,11 @@ fn expand(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) 
         (&glossary.forms, FORM_WEIGHT),
     ];
     for start in 0..parsed.groups.len() {
-        for (table, _) in tables {
-            for group in table.iter() {
-                for term in group {
-                    if let Some(end) = match_at(&words_of, start, &term.words) {
-                        candidates.push((start, end));
-                    }
-                }
+        let first = words_of[start].as_ref().and_then(|w| w.first());
+        for (t, g, i) in starts.candidates(first) {
+            let term = &tables[t].0[g][i];
+            if let Some(end) = match_at(&words_of, start, &term.words) {
+                candidates.push((start, end));
             }
         }
     }

@@ -100,6 +100,8 @@ pub struct Filters {
 pub struct Ranker {
     fields: Fields,
     glossary: Arc<Glossary>,
+    /// The glossary's terms by first word.
+    term_starts: domain::TermStarts,
     en: TextAnalyzer,
     name: TextAnalyzer,
 }
@@ -116,6 +118,7 @@ impl Ranker {
     pub fn new(fields: Fields, glossary: Arc<Glossary>) -> Ranker {
         Ranker {
             fields,
+            term_starts: domain::TermStarts::of(&glossary),
             glossary,
             en: en_analyzer(),
             name: name_analyzer(),
@@ -126,7 +129,7 @@ impl Ranker {
     /// the index words that prefixes and typos expand to.
     pub fn plan(&self, parsed: &ParsedQuery, filters: &Filters, searcher: &Searcher) -> Plan {
         let mut parsed = parsed.clone();
-        let understanding = domain::understand(&mut parsed, &self.glossary);
+        let understanding = domain::understand_with(&mut parsed, &self.glossary, &self.term_starts);
         let parsed = &parsed;
         let mut notes = understanding.notes.clone();
         let mut required: Vec<Node> = Vec::new();
