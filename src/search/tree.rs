@@ -124,7 +124,8 @@ impl Node {
     fn union_clauses(&self) -> Option<(Vec<&Node>, Option<f32>)> {
         match self {
             Node::Bool(clauses)
-                if clauses.len() >= 2 && clauses.iter().all(|(o, _)| *o == Occur::Should) =>
+                if (2..=MAX_SEEKING_ALTERNATIVES).contains(&clauses.len())
+                    && clauses.iter().all(|(o, _)| *o == Occur::Should) =>
             {
                 Some((clauses.iter().map(|(_, n)| n).collect(), None))
             }
@@ -236,6 +237,11 @@ impl Node {
         }
     }
 }
+
+/// Most alternatives a union advanced on demand may have: it looks at every alternative
+/// at each step, which beats tantivy's buffered union for one word's fields, not for a
+/// prefix's dozens of completions (a seek within the buffered union's window is cheap).
+const MAX_SEEKING_ALTERNATIVES: usize = 8;
 
 /// The smallest byte string greater than every string starting with `prefix` (`None`
 /// when there is none: an empty prefix, or one made only of 0xFF bytes).
