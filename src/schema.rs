@@ -203,6 +203,19 @@ pub fn analyzer(name: &str) -> TextAnalyzer {
     }
 }
 
+/// An empty in-memory index with tipdex's schema and analyzers, and a one-thread writer
+/// (for unit tests of query compilation).
+#[cfg(test)]
+pub fn test_index() -> (Index, Fields, tantivy::IndexWriter) {
+    let (schema, fields) = build_schema();
+    let index = Index::create_in_ram(schema);
+    register_analyzers(&index);
+    let writer = index
+        .writer_with_num_threads(1, 15_000_000)
+        .expect("an in-memory writer");
+    (index, fields, writer)
+}
+
 /// Registers tipdex's analyzers on an index (needed after every open).
 pub fn register_analyzers(index: &Index) {
     let manager = index.tokenizers();

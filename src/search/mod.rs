@@ -376,6 +376,16 @@ impl Engine {
             total = all;
         }
         let highlighter = Highlighter::new(plan.matchers.clone());
+        // The queries explanations run, compiled once for all hits (complete, partial).
+        let explainable = match &local {
+            Some(local) if request.explain => Some((
+                local.explainable(&plan.conjunctive),
+                plan.disjunctive
+                    .as_ref()
+                    .map(|node| local.explainable(node)),
+            )),
+            _ => None,
+        };
         let mut hits = Vec::new();
         for (i, (score, found, from_partial)) in ranked
             .into_iter()
@@ -388,13 +398,13 @@ impl Engine {
                 Found::Remote(section, _) => (*section, None),
             };
             let snippet = highlighter.highlight(&section.body, &Marks::default());
-            let explanation = match (&local, address) {
-                (Some(local), Some(address)) if request.explain => {
-                    let node = match (&plan.disjunctive, from_partial) {
-                        (Some(node), true) => node,
-                        _ => &plan.conjunctive,
+            let explanation = match (&explainable, address) {
+                (Some((complete, partial)), Some(address)) => {
+                    let query = match (partial, from_partial) {
+                        (Some(partial), true) => partial,
+                        _ => complete,
                     };
-                    explain_safely(&*local.explainable(node), &searcher, address)
+                    explain_safely(&**query, &searcher, address)
                 }
                 _ => None,
             };

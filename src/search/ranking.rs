@@ -799,11 +799,7 @@ mod tests {
 
     #[test]
     fn completions_are_the_words_a_prefix_automaton_accepts() {
-        let (schema, f) = crate::schema::build_schema();
-        let index = tantivy::Index::create_in_ram(schema);
-        crate::schema::register_analyzers(&index);
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let (index, f, mut writer) = crate::schema::test_index();
         let texts = [
             "traffic trafficking traffickers trafficked tragic trade",
             "trafficking in persons; trafalgar; ünïcode trä",

@@ -359,11 +359,7 @@ mod tests {
     #[test]
     fn a_prefix_finds_what_tantivys_prefix_automaton_finds_with_the_same_score() {
         use tantivy::collector::TopDocs;
-        let (schema, f) = build_schema();
-        let index = tantivy::Index::create_in_ram(schema);
-        crate::schema::register_analyzers(&index);
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let (index, f, mut writer) = crate::schema::test_index();
         for symbol in [
             "A/HRC/47/34",
             "A/HRC/47/34/Add.1",
@@ -417,11 +413,7 @@ mod tests {
     #[test]
     fn pruned_and_explainable_shapes_find_and_score_the_same_sections() {
         use tantivy::collector::{Count, TopDocs};
-        let (schema, f) = build_schema();
-        let index = tantivy::Index::create_in_ram(schema);
-        crate::schema::register_analyzers(&index);
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let (index, f, mut writer) = crate::schema::test_index();
         let bodies = [
             "traffick traffick sale child",
             "sale of a child",

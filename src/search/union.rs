@@ -163,18 +163,13 @@ impl Scorer for SeekingUnionScorer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::build_schema;
     use tantivy::collector::{Count, TopDocs};
     use tantivy::query::{BooleanQuery, BoostQuery, Occur, TermQuery};
     use tantivy::schema::IndexRecordOption;
 
     #[test]
     fn finds_and_scores_what_tantivys_union_does_inside_an_intersection() {
-        let (schema, f) = build_schema();
-        let index = tantivy::Index::create_in_ram(schema);
-        crate::schema::register_analyzers(&index);
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let (index, f, mut writer) = crate::schema::test_index();
         for i in 0..3000u32 {
             let mut doc = tantivy::TantivyDocument::default();
             let body = match i % 7 {
