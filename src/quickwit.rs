@@ -21,7 +21,9 @@ use tantivy::schema::{FieldType, IndexRecordOption, Schema, TantivyDocument, Val
 /// Fields kept in the local generation only (their dictionary drives expansion).
 pub const LOCAL_ONLY_FIELDS: [&str; 1] = ["words"];
 /// Fields returned with each hit (the rest are indexed, not stored).
-const STORED_FIELDS: [&str; 3] = ["doc", "ord", "kind_code"];
+const STORED_FIELDS: [&str; 3] = [STORED_SECTION_FIELD, "ord", "kind_code"];
+/// The field holding the whole section.
+const STORED_SECTION_FIELD: &str = "doc";
 /// Time allowed for one request while loading an index.
 const INGEST_TIMEOUT: Duration = Duration::from_secs(600);
 /// How long a busy cluster (429, 503) is asked again.
@@ -187,6 +189,12 @@ pub fn document(schema: &Schema, doc: &TantivyDocument) -> Value {
                     }
                     Some(indexing) if indexing.tokenizer() == crate::schema::SYMBOL => {
                         text.to_lowercase()
+                    }
+                    // The section as plain JSON: what Quickwit stores is read by others too.
+                    None if name == STORED_SECTION_FIELD => {
+                        crate::schema::section_from_stored(text.to_string())
+                            .and_then(|section| serde_json::to_string(&section))
+                            .unwrap_or_else(|_| text.to_string())
                     }
                     _ => text.to_string(),
                 };
@@ -710,9 +718,8 @@ mod tests {
         assert_eq!(v["ord"], json!(7));
         assert_eq!(v["symbol"][0], json!("=a/hrc/49/51"));
         assert!(v.get("words").is_none());
-        assert!(v["doc"][0]
-            .as_str()
-            .unwrap()
-            .contains("Trafficking in Persons"));
+        let stored: crate::corpus::Section =
+            serde_json::from_str(v["doc"][0].as_str().unwrap()).unwrap();
+        assert_eq!(stored, section);
     }
 }

@@ -17,7 +17,7 @@ use crate::backend::Backend;
 use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
 use crate::index::{self, BuildInfo};
-use crate::schema::Fields;
+use crate::schema::{self, Fields};
 use facets::FacetCounts;
 use highlight::{Highlighter, Marks};
 use ranking::{Filters, Order, Plan, Ranker};
@@ -27,10 +27,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{
-    DocAddress, Index, IndexReader, ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
+use tantivy::schema::document::{
+    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
+    ValueDeserializer,
 };
+use tantivy::schema::{Field, FieldType, IndexRecordOption};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, SegmentReader, Term};
 
 /// Memory for decompressed document-store blocks, shared out among the segments: a
 /// server answering many searches (a search box refetches the same hits at every
@@ -193,6 +195,8 @@ pub struct Engine {
     root: PathBuf,
     /// The Quickwit index that runs this generation's searches, if any.
     remote: Option<remote::Remote>,
+    /// Text fields no document of this generation has a term in (left out of local queries).
+    absent: Vec<Field>,
 }
 
 /// Where a hit comes from.
@@ -265,6 +269,7 @@ impl Engine {
                 path: root.to_path_buf(),
                 message: e.to_string(),
             })?;
+        let absent = absent_fields(&reader.searcher());
         let engine = Engine {
             ranker: Ranker::new(opened.fields, std::sync::Arc::new(opened.glossary)),
             index: opened.index,
@@ -275,6 +280,7 @@ impl Engine {
             size_bytes: opened.size_bytes,
             root: root.to_path_buf(),
             remote,
+            absent,
         };
         // A generation read into memory is verified on open: its bytes are already
         // there. Larger ones are verified by servers when they load them.
@@ -357,7 +363,7 @@ impl Engine {
         let (parsed, plan) = self.plan(request, &searcher);
         let local = match self.remote {
             Some(_) => None,
-            None => Some(LocalQueries::compile(&plan, &searcher)),
+            None => Some(LocalQueries::compile(&plan, &searcher, &self.absent)),
         };
         let want = request.offset + request.limit;
         let (mut ranked, mut total) = self.pass(&searcher, local.as_ref(), &plan, false, want)?;
@@ -585,18 +591,14 @@ impl Engine {
     }
 
     fn section_at(&self, searcher: &Searcher, address: DocAddress) -> Result<Section> {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let json = doc
-            .get_first(self.fields.doc)
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| Error::IndexUnusable {
-                path: self.root.clone(),
-                message: "a document has no stored section".into(),
-            })?;
-        serde_json::from_str(json).map_err(|e| Error::IndexUnusable {
+        let damaged = |message: String| Error::IndexUnusable {
             path: self.root.clone(),
-            message: format!("a stored section is damaged: {e}"),
-        })
+            message,
+        };
+        let StoredText(stored) = searcher.doc(address)?;
+        let stored = stored.ok_or_else(|| damaged("a document has no stored section".into()))?;
+        schema::section_from_stored(stored)
+            .map_err(|e| damaged(format!("a stored section is damaged: {e}")))
     }
 
     /// A highlighter marking what `query` matches, for highlighting other fields than the body.
@@ -624,7 +626,7 @@ impl Engine {
                 _ => remote.facets(&plan.conjunctive, &plan),
             };
         }
-        let local = LocalQueries::compile(&plan, &searcher);
+        let local = LocalQueries::compile(&plan, &searcher, &self.absent);
         let (count, facets) = searcher.search(&*local.conjunctive, &(Count, FacetCounts))?;
         // Partial matches are counted exactly when `search` adds them.
         match &local.disjunctive {
@@ -682,6 +684,52 @@ fn doc_store_cache_blocks(index: &tantivy::Index) -> usize {
     (DOC_STORE_CACHE_BYTES / (block * segments)).clamp(16, 4096)
 }
 
+/// The text fields that no segment has a term in (a corpus without organizations or
+/// people, say): searching them can only find nothing, at the cost of opening an empty
+/// dictionary each time.
+fn absent_fields(searcher: &Searcher) -> Vec<Field> {
+    let schema = searcher.schema();
+    schema
+        .fields()
+        .filter(|(_, entry)| entry.is_indexed() && matches!(entry.field_type(), FieldType::Str(_)))
+        .map(|(field, _)| field)
+        .filter(|field| {
+            searcher.segment_readers().iter().all(|segment| {
+                segment
+                    .inverted_index(*field)
+                    .is_ok_and(|inverted| inverted.terms().num_terms() == 0)
+            })
+        })
+        .collect()
+}
+
+/// The stored text of a document (tipdex stores one field, the section): read straight
+/// into a string, without building a `TantivyDocument` first.
+struct StoredText(Option<String>);
+
+impl DocumentDeserialize for StoredText {
+    fn deserialize<'de, D: DocumentDeserializer<'de>>(
+        mut fields: D,
+    ) -> std::result::Result<Self, DeserializeError> {
+        let mut text = None;
+        while let Some((_, StoredString(value))) = fields.next_field()? {
+            text.get_or_insert(value);
+        }
+        Ok(StoredText(text))
+    }
+}
+
+/// A stored string value.
+struct StoredString(String);
+
+impl ValueDeserialize for StoredString {
+    fn deserialize<'de, D: ValueDeserializer<'de>>(
+        value: D,
+    ) -> std::result::Result<Self, DeserializeError> {
+        value.deserialize_string().map(StoredString)
+    }
+}
+
 /// tantivy's explain of a phrase inside a larger query trips a debug assertion when the
 /// phrase itself does not match the document (release builds return "no match"); an
 /// explanation is a diagnostic, so a failure there must never fail the search.
@@ -707,6 +755,8 @@ struct LocalQueries {
     conjunctive_prunable: bool,
     /// The same for the disjunctive query.
     disjunctive_prunable: bool,
+    /// Fields left out of the queries (no document has a term in them).
+    absent: Vec<Field>,
     /// Exclusions that could not be applied.
     notes: Vec<String>,
     /// The documents every query leaves out (exclusions evaluated once).
@@ -714,26 +764,30 @@ struct LocalQueries {
 }
 
 impl LocalQueries {
-    fn compile(plan: &Plan, searcher: &Searcher) -> LocalQueries {
+    /// The plan's queries for tantivy, without what they ask of `absent` fields.
+    fn compile(plan: &Plan, searcher: &Searcher, absent: &[Field]) -> LocalQueries {
         let mut notes = Vec::new();
         let mut sets: Vec<docids::DocIdsQuery> = Vec::new();
         for excluded in &plan.excluded {
+            let excluded = excluded.without_fields(absent);
             match docids::DocIdsQuery::matching(searcher, &*excluded.to_tantivy()) {
                 Ok(set) => sets.push(set),
                 Err(e) => notes.push(format!("could not apply an exclusion: {e}")),
             }
         }
+        let conjunctive = plan.conjunctive.without_fields(absent);
+        let disjunctive = plan.disjunctive.as_ref().map(|d| d.without_fields(absent));
         let compile = |node: &tree::Node| excluding(node.to_tantivy(), &sets);
         LocalQueries {
-            conjunctive: compile(&plan.conjunctive),
-            disjunctive: plan.disjunctive.as_ref().map(compile),
-            unfiltered: compile(&plan.unfiltered),
-            conjunctive_prunable: sets.is_empty() && plan.conjunctive.is_union_of_terms(),
+            conjunctive: compile(&conjunctive),
+            disjunctive: disjunctive.as_ref().map(compile),
+            unfiltered: compile(&plan.unfiltered.without_fields(absent)),
+            conjunctive_prunable: sets.is_empty() && conjunctive.is_union_of_terms(),
             disjunctive_prunable: sets.is_empty()
-                && plan
-                    .disjunctive
+                && disjunctive
                     .as_ref()
                     .is_some_and(tree::Node::is_union_of_terms),
+            absent: absent.to_vec(),
             notes,
             exclusions: sets,
         }
@@ -741,7 +795,10 @@ impl LocalQueries {
 
     /// `node` compiled for tantivy's explanations, with this plan's exclusions.
     fn explainable(&self, node: &tree::Node) -> Box<dyn Query> {
-        excluding(node.to_tantivy_explainable(), &self.exclusions)
+        excluding(
+            node.without_fields(&self.absent).to_tantivy_explainable(),
+            &self.exclusions,
+        )
     }
 }
 

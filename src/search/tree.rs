@@ -98,6 +98,44 @@ impl Node {
         Node::Boost(Box::new(self), boost)
     }
 
+    /// This node without what it asks of `absent` fields (fields no document has a term
+    /// in): their terms, phrases and prefixes match nothing, so they are dropped from
+    /// unions and empty what requires them. Scores of what still matches are unchanged;
+    /// tantivy would otherwise open an empty dictionary for each of them at every use.
+    pub fn without_fields(&self, absent: &[Field]) -> Node {
+        match self {
+            Node::Term { field, .. } | Node::Phrase { field, .. } | Node::Prefix { field, .. }
+                if absent.contains(field) =>
+            {
+                Node::Empty
+            }
+            Node::Bool(clauses) => {
+                let mut kept = Vec::with_capacity(clauses.len());
+                for (occur, clause) in clauses {
+                    match (occur, clause.without_fields(absent)) {
+                        (Occur::Must, Node::Empty) => return Node::Empty,
+                        (Occur::Should | Occur::MustNot, Node::Empty) => {}
+                        (occur, clause) => kept.push((*occur, clause)),
+                    }
+                }
+                let matches_something = kept.iter().any(|(o, _)| *o != Occur::MustNot);
+                if !matches_something && !clauses.is_empty() {
+                    return Node::Empty;
+                }
+                Node::Bool(kept)
+            }
+            Node::Boost(inner, boost) => match inner.without_fields(absent) {
+                Node::Empty => Node::Empty,
+                inner => Node::Boost(Box::new(inner), *boost),
+            },
+            Node::Const(inner, score) => match inner.without_fields(absent) {
+                Node::Empty => Node::Empty,
+                inner => Node::Const(Box::new(inner), *score),
+            },
+            other => other.clone(),
+        }
+    }
+
     /// Whether this compiles to a plain union of term queries (each maybe boosted or
     /// made constant): the shape whose best hits tantivy finds without scoring every match.
     pub fn is_union_of_terms(&self) -> bool {
@@ -462,6 +500,83 @@ mod tests {
                     .explain(&searcher, *address)
                     .is_ok());
             }
+        }
+    }
+
+    #[test]
+    fn without_absent_fields_a_tree_finds_and_scores_the_same_sections() {
+        use tantivy::collector::{Count, TopDocs};
+        let (index, f, mut writer) = crate::schema::test_index();
+        for (title, body) in [
+            ("traffick report", "traffick sale child"),
+            ("annual report", "sale of a child"),
+            ("traffick", "nothing relevant here"),
+        ] {
+            let mut doc = tantivy::TantivyDocument::default();
+            doc.add_text(f.title, title);
+            doc.add_text(f.body, body);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        // No document has a person, an organization or a path.
+        let absent = [f.person, f.org, f.path];
+        let word = |w: &str| {
+            Node::any(vec![
+                Node::term(f.title, w, 3.0),
+                Node::term(f.org, w, 1.5),
+                Node::term(f.body, w, 1.0),
+                Node::Const(Box::new(Node::basic_term(f.person, w)), 3.0),
+            ])
+        };
+        let trees = [
+            word("traffick"),
+            Node::Bool(vec![(Occur::Must, word("traffick"))]),
+            Node::Bool(vec![
+                (Occur::Must, word("sale")),
+                (Occur::Should, word("child")),
+                (Occur::MustNot, Node::basic_term(f.path, "x")),
+            ]),
+            Node::Bool(vec![
+                (Occur::Must, word("report")),
+                (
+                    Occur::Must,
+                    Node::Phrase {
+                        field: f.org,
+                        terms: vec!["a".into(), "b".into()],
+                        slop: 0,
+                    },
+                ),
+            ]),
+            Node::any(vec![Node::Prefix {
+                field: f.org,
+                prefix: "tr".into(),
+            }]),
+        ];
+        let top = || TopDocs::with_limit(10).order_by_score();
+        for tree in &trees {
+            let pruned = tree.without_fields(&absent);
+            assert_eq!(
+                searcher.search(&*pruned.to_tantivy(), &top()).unwrap(),
+                searcher.search(&*tree.to_tantivy(), &top()).unwrap(),
+                "{tree:?}"
+            );
+            assert_eq!(
+                searcher.search(&*pruned.to_tantivy(), &Count).unwrap(),
+                searcher.search(&*tree.to_tantivy(), &Count).unwrap(),
+            );
+        }
+        assert_eq!(trees[3].without_fields(&absent), Node::Empty);
+        assert_eq!(trees[4].without_fields(&absent), Node::Empty);
+        assert!(trees[0].without_fields(&absent).is_union_of_terms());
+        assert_eq!(
+            trees[0].without_fields(&[]),
+            trees[0],
+            "nothing absent, nothing changed"
+        );
+        let pruned = format!("{:?}", trees[2].without_fields(&absent));
+        for field in absent {
+            assert!(!pruned.contains(&format!("{field:?},")), "{pruned}");
         }
     }
 }
