@@ -187,7 +187,7 @@ fn write_generation(
     schema::register_analyzers(&index);
     let mut writer = index.writer_with_num_threads(options.threads, options.memory_bytes)?;
     for (ord, section) in sections.iter().enumerate() {
-        writer.add_document(schema::to_document(&fields, section, ord as u64)?)?;
+        writer.add_document(schema::to_document(&fields, section, ord as u64))?;
     }
     writer.commit()?;
     writer.wait_merging_threads()?;

@@ -15,6 +15,7 @@ pub mod schema;
 pub mod search;
 pub mod server;
 pub mod stemming;
+pub mod stored;
 
 pub use corpus::{Kind, Section};
 pub use error::{Error, Result};

@@ -191,11 +191,10 @@ pub fn document(schema: &Schema, doc: &TantivyDocument) -> Value {
                         text.to_lowercase()
                     }
                     // The section as plain JSON: what Quickwit stores is read by others too.
-                    None if name == STORED_SECTION_FIELD => {
-                        crate::schema::section_from_stored(text.to_string())
-                            .and_then(|section| serde_json::to_string(&section))
-                            .unwrap_or_else(|_| text.to_string())
-                    }
+                    None if name == STORED_SECTION_FIELD => crate::stored::decode(text.to_string())
+                        .ok()
+                        .and_then(|section| serde_json::to_string(&section).ok())
+                        .unwrap_or_else(|| text.to_string()),
                     _ => text.to_string(),
                 };
                 out.entry(name.to_string())
@@ -528,7 +527,7 @@ impl Client {
 pub fn documents(sections: &[Section]) -> impl Iterator<Item = Result<Value>> + '_ {
     let (schema, fields) = crate::schema::build_schema();
     sections.iter().enumerate().map(move |(ord, section)| {
-        let doc = crate::schema::to_document(&fields, section, ord as u64)?;
+        let doc = crate::schema::to_document(&fields, section, ord as u64);
         Ok(document(&schema, &doc))
     })
 }
@@ -712,7 +711,7 @@ mod tests {
             "Children were sold.",
         );
         section.symbols = vec!["A/HRC/49/51".into()];
-        let doc = crate::schema::to_document(&fields, &section, 7).unwrap();
+        let doc = crate::schema::to_document(&fields, &section, 7);
         let v = document(&schema, &doc);
         assert_eq!(v["title"], json!(["traffick in person"]));
         assert_eq!(v["ord"], json!(7));

@@ -9,7 +9,6 @@
 
 use crate::corpus::symbol::symbol_keywords;
 use crate::corpus::{Kind, Section};
-use crate::error::{Error, Result};
 use crate::stemming::MemoStemmer;
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
@@ -71,7 +70,7 @@ pub struct Fields {
     /// Every word of the section unstemmed; only its dictionary is read (prefix and typo
     /// expansion), so it keeps no frequencies or positions.
     pub words: Field,
-    /// The whole section, stored (see [`stored_section`]).
+    /// The whole section, stored (see [`crate::stored`]).
     pub doc: Field,
 }
 
@@ -266,7 +265,7 @@ pub fn kind_code(kind: Kind) -> u64 {
 }
 
 /// Turns a section into the document the index stores.
-pub fn to_document(f: &Fields, section: &Section, ord: u64) -> Result<TantivyDocument> {
+pub fn to_document(f: &Fields, section: &Section, ord: u64) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.id, &section.id);
     doc.add_text(f.kind, section.kind.as_str());
@@ -310,40 +309,8 @@ pub fn to_document(f: &Fields, section: &Section, ord: u64) -> Result<TantivyDoc
     for text in searchable_texts(section) {
         doc.add_text(f.words, text);
     }
-    let stored = stored_section(section).map_err(|e| Error::Corpus {
-        file: section.source.file.clone(),
-        line: section.source.lines[0],
-        message: format!("cannot serialize section `{}`: {e}", section.id),
-    })?;
-    doc.add_text(f.doc, stored);
-    Ok(doc)
-}
-
-/// The stored form of a section (the `doc` field): every field but the body as one line
-/// of JSON (the body empty there), a newline, then the body as written. Reading a hit
-/// back parses only that small header; compact JSON never holds a raw newline.
-pub fn stored_section(section: &Section) -> serde_json::Result<String> {
-    let header = Section {
-        body: String::new(),
-        ..section.clone()
-    };
-    let mut stored = serde_json::to_string(&header)?;
-    stored.reserve_exact(1 + section.body.len());
-    stored.push('\n');
-    stored.push_str(&section.body);
-    Ok(stored)
-}
-
-/// The section of a [`stored_section`] text, or of a section stored whole as JSON (as
-/// indexes made before this form hold).
-pub fn section_from_stored(mut stored: String) -> serde_json::Result<Section> {
-    let Some(end) = stored.find('\n') else {
-        return serde_json::from_str(&stored);
-    };
-    let mut section: Section = serde_json::from_str(&stored[..end])?;
-    stored.drain(..=end);
-    section.body = stored;
-    Ok(section)
+    doc.add_text(f.doc, crate::stored::encode(section));
+    doc
 }
 
 /// Every text of a section a user might type a word of.
@@ -360,33 +327,6 @@ pub fn searchable_texts(section: &Section) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_stored_section_reads_back_whole_and_so_does_one_stored_as_plain_json() {
-        let mut section = Section::new(
-            Kind::Report,
-            "Trafficking \"in\" persons",
-            "Line one.\nLine two, with a { brace and a \\ backslash\n\n",
-        );
-        section.symbols = vec!["A/HRC/47/34".into()];
-        section.role = Some("Special Rapporteur\non trafficking".into());
-        section.year = Some(2021);
-        let stored = stored_section(&section).unwrap();
-        assert_eq!(section_from_stored(stored.clone()).unwrap(), section);
-        let (header, body) = stored.split_once('\n').unwrap();
-        assert!(!header.contains("Line one"));
-        assert_eq!(body, section.body);
-        let whole = serde_json::to_string(&section).unwrap();
-        assert_eq!(section_from_stored(whole).unwrap(), section);
-        let mut empty = section.clone();
-        empty.body.clear();
-        assert_eq!(
-            section_from_stored(stored_section(&empty).unwrap()).unwrap(),
-            empty
-        );
-        assert!(section_from_stored("{\"id\":".into()).is_err());
-        assert!(section_from_stored("not json\nbody".into()).is_err());
-    }
 
     #[test]
     fn symbol_values_are_whole_and_prefixes() {

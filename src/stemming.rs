@@ -10,6 +10,9 @@ use tantivy::tokenizer::{
 const FIRST_SLOTS: usize = 64;
 /// Most slots of one memo (1 MB); it doubles up to this while words keep evicting others.
 const MAX_SLOTS: usize = 32_768;
+/// Words this short are their own stem: English Snowball leaves words of under three
+/// characters as they are ("of", "in", "un"), the most common words of all.
+const UNSTEMMED_BYTES: usize = 2;
 /// Longer words are stemmed every time (they are rare).
 const MEMO_WORD_BYTES: usize = 24;
 /// A stem is remembered as a prefix of its word and up to this many other bytes (English
@@ -148,7 +151,10 @@ impl Memo {
     /// Replaces `word` (lowercased, folded) by its stem.
     pub(crate) fn stem_in_place(&mut self, word: &mut String) {
         let len = word.len();
-        if len == 0 || len > MEMO_WORD_BYTES {
+        if len <= UNSTEMMED_BYTES {
+            return;
+        }
+        if len > MEMO_WORD_BYTES {
             self.stem_with_snowball(word);
             return;
         }
@@ -307,5 +313,25 @@ mod tests {
             }
         }
         assert!(words > 10_000, "{words} words");
+    }
+
+    #[test]
+    fn words_of_under_three_characters_are_their_own_stems() {
+        let mut plain = Memo::default();
+        let alphabet: Vec<char> = ('a'..='z')
+            .chain('0'..='9')
+            .chain(['é', 'ß', 'ø'])
+            .collect();
+        let mut words: Vec<String> = alphabet.iter().map(|c| c.to_string()).collect();
+        for a in &alphabet {
+            for b in &alphabet {
+                words.push(format!("{a}{b}"));
+            }
+        }
+        for word in words.iter().filter(|w| w.len() <= UNSTEMMED_BYTES) {
+            let mut stream = plain.stemmer.token_stream(word);
+            assert!(stream.advance());
+            assert_eq!(&stream.token().text, word);
+        }
     }
 }

@@ -278,29 +278,43 @@ impl Highlighter {
 }
 
 /// Starts of the non-overlapping occurrences of `pattern` (ASCII, lowercase) in `text`,
-/// ASCII letters compared without case.
+/// ASCII letters compared without case. Candidates are found by the pattern's rarest
+/// kind of byte (a symbol's `/` or `.`, else a digit, else its first letter in either
+/// case): prose has few of the first two, where a letter like `a` comes every few bytes.
 fn ascii_case_insensitive_matches(text: &str, pattern: &str) -> Vec<usize> {
     let (hay, needle) = (text.as_bytes(), pattern.as_bytes());
     let mut found = Vec::new();
     if needle.is_empty() || hay.len() < needle.len() {
         return found;
     }
+    let anchor = needle
+        .iter()
+        .position(u8::is_ascii_punctuation)
+        .or_else(|| needle.iter().position(u8::is_ascii_digit))
+        .unwrap_or(0);
     let (lower, upper) = (
-        needle[0].to_ascii_lowercase(),
-        needle[0].to_ascii_uppercase(),
+        needle[anchor].to_ascii_lowercase(),
+        needle[anchor].to_ascii_uppercase(),
     );
     let last_start = hay.len() - needle.len();
+    // `at`: the first start still allowed (matches do not overlap).
     let mut at = 0;
     while at <= last_start {
-        let Some(skip) = memchr::memchr2(lower, upper, &hay[at..=last_start]) else {
+        let window = &hay[at + anchor..=last_start + anchor];
+        let next = if lower == upper {
+            memchr::memchr(lower, window)
+        } else {
+            memchr::memchr2(lower, upper, window)
+        };
+        let Some(skip) = next else {
             break;
         };
-        at += skip;
-        if hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
-            found.push(at);
-            at += needle.len();
+        let start = at + skip;
+        if hay[start..start + needle.len()].eq_ignore_ascii_case(needle) {
+            found.push(start);
+            at = start + needle.len();
         } else {
-            at += 1;
+            at = start + 1;
         }
     }
     found
@@ -527,6 +541,12 @@ mod tests {
         assert!(ascii_case_insensitive_matches(text, "a/76/263").is_empty());
         assert!(ascii_case_insensitive_matches("", "a/1").is_empty());
         assert_eq!(ascii_case_insensitive_matches("aaa", "aa"), vec![0]);
+        assert_eq!(ascii_case_insensitive_matches("a//a//a", "a//a"), vec![0]);
+        assert_eq!(ascii_case_insensitive_matches("x/1/1/1", "/1/1"), vec![1]);
+        assert_eq!(
+            ascii_case_insensitive_matches("E/CN.4/2005/78", "e/cn.4/2005/78"),
+            vec![0]
+        );
         let h = Highlighter::new(vec![Matcher::Symbol("a/hrc/47/34".into())]);
         let marks = Marks {
             crop_chars: None,
@@ -647,5 +667,34 @@ mod tests {
         assert!(within_edits("mullaly", "mullally", 1));
         assert!(within_edits("slavrey", "slavery", 1));
         assert!(!within_edits("slave", "salary", 1));
+    }
+
+    /// The plain left-to-right scan the anchored search must agree with.
+    fn naive_matches(text: &str, pattern: &str) -> Vec<usize> {
+        let (hay, needle) = (text.as_bytes(), pattern.as_bytes());
+        let mut found = Vec::new();
+        let mut at = 0;
+        while !needle.is_empty() && at + needle.len() <= hay.len() {
+            if hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
+                found.push(at);
+                at += needle.len();
+            } else {
+                at += 1;
+            }
+        }
+        found
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn anchored_symbol_search_finds_what_a_plain_scan_finds(
+            text in "[aA1/. x]{0,40}",
+            pattern in "[a1/. ]{1,6}",
+        ) {
+            proptest::prop_assert_eq!(
+                ascii_case_insensitive_matches(&text, &pattern),
+                naive_matches(&text, &pattern)
+            );
+        }
     }
 }

@@ -6,6 +6,7 @@ mod domain;
 mod facets;
 pub mod filter;
 pub mod highlight;
+mod prefix;
 pub mod query;
 pub mod ranking;
 pub mod remote;
@@ -17,7 +18,7 @@ use crate::backend::Backend;
 use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
 use crate::index::{self, BuildInfo};
-use crate::schema::{self, Fields};
+use crate::schema::Fields;
 use facets::FacetCounts;
 use highlight::{Highlighter, Marks};
 use ranking::{Filters, Order, Plan, Ranker};
@@ -597,7 +598,7 @@ impl Engine {
         };
         let StoredText(stored) = searcher.doc(address)?;
         let stored = stored.ok_or_else(|| damaged("a document has no stored section".into()))?;
-        schema::section_from_stored(stored)
+        crate::stored::decode(stored)
             .map_err(|e| damaged(format!("a stored section is damaged: {e}")))
     }
 

@@ -170,7 +170,7 @@ impl Remote {
                     self.index_id
                 ))
             })?;
-        crate::schema::section_from_stored(json.to_string()).map_err(|e| {
+        crate::stored::decode(json.to_string()).map_err(|e| {
             Error::Backend(format!(
                 "index `{}` returned a damaged section: {e}",
                 self.index_id

@@ -5,12 +5,13 @@
 //! compiles it to tantivy queries ([`Node::to_tantivy`]); the Quickwit backend to
 //! Quickwit's Elasticsearch-compatible query DSL (`crate::quickwit`).
 
+use super::prefix::PrefixQuery;
 use super::union::SeekingUnion;
 use std::ops::Bound;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer, EmptyQuery, EmptyScorer,
-    EnableScoring, ExistsQuery, Explanation, InvertedIndexRangeQuery, Occur, PhraseQuery, Query,
-    RangeQuery, Scorer, TermQuery, Weight,
+    EnableScoring, ExistsQuery, Explanation, Occur, PhraseQuery, Query, RangeQuery, Scorer,
+    TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
@@ -223,13 +224,7 @@ impl Node {
             }
             // Words from the prefix up to (not including) the next prefix of its length: a
             // range of the dictionary, without building an automaton.
-            Node::Prefix { field, prefix } => Box::new(InvertedIndexRangeQuery::new(
-                Bound::Included(Term::from_field_text(*field, prefix)),
-                match prefix_successor(prefix.as_bytes()) {
-                    Some(end) => Bound::Excluded(Term::from_field_bytes(*field, &end)),
-                    None => Bound::Unbounded,
-                },
-            )),
+            Node::Prefix { field, prefix } => Box::new(PrefixQuery::new(*field, prefix)),
             // One required or optional clause matches and scores as the clause itself;
             // compiled bare, a union of terms inside stays visible to tantivy's pruning.
             Node::Bool(clauses)
@@ -237,31 +232,18 @@ impl Node {
             {
                 clauses[0].1.compile(explainable)
             }
-            Node::Bool(clauses) => {
-                // Clauses seeked by others (all but one required, or optional beside a
-                // required one) are unions advanced on demand.
-                let required = clauses.iter().filter(|(o, _)| *o == Occur::Must).count();
-                let included = clauses.iter().filter(|(o, _)| *o != Occur::MustNot).count();
-                let seeked = !explainable && required >= 1 && included >= 2;
-                Box::new(BooleanQuery::new(
-                    clauses
-                        .iter()
-                        .map(|(o, n)| match (seeked, n.union_clauses()) {
-                            (true, Some((alternatives, boost))) => {
-                                let union = SeekingUnion::new(
-                                    alternatives.iter().map(|a| a.compile(false)).collect(),
-                                );
-                                let union: Box<dyn Query> = match boost {
-                                    Some(b) => Box::new(BoostQuery::new(Box::new(union), b)),
-                                    None => Box::new(union),
-                                };
-                                (*o, union)
-                            }
-                            _ => (*o, n.compile(explainable)),
-                        })
-                        .collect(),
-                ))
+            // A small union that tantivy cannot prune (a symbol with its prefix range):
+            // advanced on demand, rather than through a buffered window of 4,096
+            // documents set up for a handful of matches.
+            Node::Bool(_) if !explainable && !self.is_union_of_terms() => {
+                match self.union_clauses() {
+                    Some((alternatives, None)) => Box::new(SeekingUnion::new(
+                        alternatives.iter().map(|a| a.compile(false)).collect(),
+                    )),
+                    _ => self.compile_bool(explainable),
+                }
             }
+            Node::Bool(_) => self.compile_bool(explainable),
             Node::Boost(inner, boost) => {
                 Box::new(BoostQuery::new(inner.compile(explainable), *boost))
             }
@@ -274,6 +256,36 @@ impl Node {
             }),
         }
     }
+
+    /// A boolean node as tantivy's boolean query.
+    fn compile_bool(&self, explainable: bool) -> Box<dyn Query> {
+        let Node::Bool(clauses) = self else {
+            return self.compile(explainable);
+        };
+        // Clauses seeked by others (all but one required, or optional beside a
+        // required one) are unions advanced on demand.
+        let required = clauses.iter().filter(|(o, _)| *o == Occur::Must).count();
+        let included = clauses.iter().filter(|(o, _)| *o != Occur::MustNot).count();
+        let seeked = !explainable && required >= 1 && included >= 2;
+        Box::new(BooleanQuery::new(
+            clauses
+                .iter()
+                .map(|(o, n)| match (seeked, n.union_clauses()) {
+                    (true, Some((alternatives, boost))) => {
+                        let union = SeekingUnion::new(
+                            alternatives.iter().map(|a| a.compile(false)).collect(),
+                        );
+                        let union: Box<dyn Query> = match boost {
+                            Some(b) => Box::new(BoostQuery::new(Box::new(union), b)),
+                            None => Box::new(union),
+                        };
+                        (*o, union)
+                    }
+                    _ => (*o, n.compile(explainable)),
+                })
+                .collect(),
+        ))
+    }
 }
 
 /// Most alternatives a union advanced on demand may have: it looks at every alternative
@@ -283,7 +295,7 @@ const MAX_SEEKING_ALTERNATIVES: usize = 8;
 
 /// The smallest byte string greater than every string starting with `prefix` (`None`
 /// when there is none: an empty prefix, or one made only of 0xFF bytes).
-fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut end = prefix.to_vec();
     while let Some(last) = end.pop() {
         if last < u8::MAX {
@@ -398,13 +410,16 @@ mod tests {
     fn a_prefix_finds_what_tantivys_prefix_automaton_finds_with_the_same_score() {
         use tantivy::collector::TopDocs;
         let (index, f, mut writer) = crate::schema::test_index();
-        for symbol in [
+        // Prefixes of a few words (a union of their postings) and of many (a bitset).
+        let many: Vec<String> = (1..=12).map(|n| format!("A/HRC/5/{n}")).collect();
+        let few = [
             "A/HRC/47/34",
             "A/HRC/47/34/Add.1",
             "A/HRC/4",
             "A/76/263",
             "E/CN.4/2005/78",
-        ] {
+        ];
+        for symbol in few.iter().copied().chain(many.iter().map(String::as_str)) {
             let mut doc = tantivy::TantivyDocument::default();
             for value in crate::schema::symbol_values(symbol) {
                 doc.add_text(f.symbol, value);
@@ -420,6 +435,8 @@ mod tests {
             "e/cn.4/2005/78",
             "z",
             "a/hrc/47/34/add.1x",
+            "a/hrc/5",
+            "a/hrc/5/1",
         ] {
             let ours = Node::Prefix {
                 field: f.symbol,
@@ -434,11 +451,18 @@ mod tests {
                 )),
                 0.5,
             );
-            let top = || TopDocs::with_limit(10).order_by_score();
+            let top = || TopDocs::with_limit(20).order_by_score();
             let expected = searcher.search(&theirs, &top()).unwrap();
             assert_eq!(
                 searcher.search(&*ours.to_tantivy(), &top()).unwrap(),
                 expected,
+                "{prefix}"
+            );
+            assert_eq!(
+                searcher
+                    .search(&*ours.to_tantivy(), &tantivy::collector::Count)
+                    .unwrap(),
+                expected.len(),
                 "{prefix}"
             );
         }

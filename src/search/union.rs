@@ -57,11 +57,7 @@ impl Weight for SeekingUnionWeight {
                 scorers.push(scorer);
             }
         }
-        Ok(match scorers.len() {
-            0 => Box::new(EmptyScorer),
-            1 => scorers.pop().expect("one scorer"),
-            _ => Box::new(SeekingUnionScorer::new(scorers)),
-        })
+        Ok(union_of(scorers))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -78,6 +74,16 @@ impl Weight for SeekingUnionWeight {
             }
         }
         Ok(explanation)
+    }
+}
+
+/// The union of `scorers` (already positioned on their first document), advanced on
+/// demand; scores are summed in order.
+pub(crate) fn union_of(mut scorers: Vec<Box<dyn Scorer>>) -> Box<dyn Scorer> {
+    match scorers.len() {
+        0 => Box::new(EmptyScorer),
+        1 => scorers.pop().expect("one scorer"),
+        _ => Box::new(SeekingUnionScorer::new(scorers)),
     }
 }
 
