@@ -133,67 +133,71 @@ impl Highlighter {
             .matchers
             .iter()
             .any(|m| !matches!(m, Matcher::Symbol(_)));
-        for_each_word(
-            &mut name,
-            if word_matchers { text } else { "" },
-            &self.first_bytes,
-            |from, to, word| {
-                let Some(word) = word else {
-                    if has_phrases {
-                        words.push((from, to, None));
-                    }
-                    return;
-                };
-                if !self.first_bytes[usize::from(word.as_bytes()[0])] {
-                    // No matcher accepts a word beginning so (nor would its stem be wanted).
-                    if has_phrases {
-                        words.push((from, to, None));
-                    }
-                    return;
-                }
-                // Stemming every word is the cost of a snippet: only words that begin like a
-                // wanted stem are stemmed (English stems keep a word's first three letters).
-                let head_end = if word.is_ascii() {
-                    word.len().min(3)
-                } else {
-                    word.char_indices().nth(3).map_or(word.len(), |(i, _)| i)
-                };
-                let stem = if self.stem_heads.iter().any(|h| h == &word[..head_end]) {
-                    if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                        let mut stem = word.to_string();
-                        stems
-                            .get_or_insert_with(Memo::default)
-                            .stem_in_place(&mut stem);
-                        Some(stem)
-                    } else {
-                        let mut s = en.token_stream(word);
-                        s.next().map(|x| x.text.clone())
-                    }
-                } else {
-                    None
-                };
-                let hit = self.matchers.iter().position(|matcher| match matcher {
-                    Matcher::Stem(s) => stem.as_deref() == Some(s.as_str()),
-                    Matcher::Exact(w) => word == w,
-                    Matcher::Prefix(p) => word.starts_with(p.as_str()),
-                    Matcher::Fuzzy(w, d) => {
-                        word.len().abs_diff(w.len()) <= usize::from(*d) * 4
-                            && within_edits(word, w, *d)
-                    }
-                    Matcher::Phrase(_) | Matcher::Symbol(_) => false,
-                });
-                if let Some(m) = hit {
-                    spans.push(Span {
-                        start: from,
-                        end: to,
-                        matcher: m,
-                    });
-                }
+        // Symbols are found below, in the whole text; words only if something wants them.
+        let word_text = if word_matchers { text } else { "" };
+        let visit = |from: usize, to: usize, word: Option<&str>| {
+            let Some(word) = word else {
                 if has_phrases {
-                    words.push((from, to, stem));
+                    words.push((from, to, None));
                 }
-            },
-        );
+                return;
+            };
+            if !self.first_bytes[usize::from(word.as_bytes()[0])] {
+                // No matcher accepts a word beginning so (nor would its stem be wanted).
+                if has_phrases {
+                    words.push((from, to, None));
+                }
+                return;
+            }
+            // Stemming every word is the cost of a snippet: only words that begin like a
+            // wanted stem are stemmed (English stems keep a word's first three letters).
+            let head_end = if word.is_ascii() {
+                word.len().min(3)
+            } else {
+                word.char_indices().nth(3).map_or(word.len(), |(i, _)| i)
+            };
+            let stem = if self.stem_heads.iter().any(|h| h == &word[..head_end]) {
+                if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    let mut stem = word.to_string();
+                    stems
+                        .get_or_insert_with(Memo::default)
+                        .stem_in_place(&mut stem);
+                    Some(stem)
+                } else {
+                    let mut s = en.token_stream(word);
+                    s.next().map(|x| x.text.clone())
+                }
+            } else {
+                None
+            };
+            let hit = self.matchers.iter().position(|matcher| match matcher {
+                Matcher::Stem(s) => stem.as_deref() == Some(s.as_str()),
+                Matcher::Exact(w) => word == w,
+                Matcher::Prefix(p) => word.starts_with(p.as_str()),
+                Matcher::Fuzzy(w, d) => {
+                    word.len().abs_diff(w.len()) <= usize::from(*d) * 4 && within_edits(word, w, *d)
+                }
+                Matcher::Phrase(_) | Matcher::Symbol(_) => false,
+            });
+            if let Some(m) = hit {
+                spans.push(Span {
+                    start: from,
+                    end: to,
+                    matcher: m,
+                });
+            }
+            if has_phrases {
+                words.push((from, to, stem));
+            }
+        };
+        // Phrases look at every word; otherwise, in ASCII text, only words beginning with
+        // a wanted letter are visited, found by searching for that letter.
+        match (has_phrases, wanted_first_letters(&self.first_bytes)) {
+            (false, Some(letters)) if word_text.is_ascii() => {
+                for_each_ascii_word_starting_with(word_text, &letters, visit);
+            }
+            _ => for_each_word(&mut name, word_text, &self.first_bytes, visit),
+        }
         for (m, matcher) in self.matchers.iter().enumerate() {
             let Matcher::Phrase(stems) = matcher else {
                 continue;
@@ -337,6 +341,53 @@ fn first_bytes(matchers: &[Matcher]) -> [bool; 256] {
         }
     }
     table
+}
+
+/// The first bytes `first_bytes` wants, when they are at most three ASCII letters or
+/// digits (one search of the text each).
+fn wanted_first_letters(first_bytes: &[bool; 256]) -> Option<Vec<u8>> {
+    let wanted: Vec<u8> = (0..=u8::MAX)
+        .filter(|&b| first_bytes[usize::from(b)])
+        .collect();
+    let searchable = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    (wanted.len() <= 3 && wanted.iter().all(searchable)).then_some(wanted)
+}
+
+/// Calls `each(from, to, Some(word))`, as [`for_each_word`] does, for the words of the
+/// ASCII `text` that begin with one of `letters` (lowercase letters or digits; words in
+/// no particular order across letters). Each letter is searched for in either case
+/// with `memchr`, rather than every byte of the text being looked at.
+fn for_each_ascii_word_starting_with(
+    text: &str,
+    letters: &[u8],
+    mut each: impl FnMut(usize, usize, Option<&str>),
+) {
+    let bytes = text.as_bytes();
+    let mut word = String::new();
+    let word_end = |from: usize| {
+        bytes[from..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |n| from + n)
+    };
+    for &letter in letters {
+        let upper = letter.to_ascii_uppercase();
+        let mut at = 0;
+        while let Some(found) = memchr::memchr2(letter, upper, &bytes[at..]) {
+            let from = at + found;
+            let to = word_end(from);
+            at = to.max(from + 1);
+            if from > 0 && bytes[from - 1].is_ascii_alphanumeric() {
+                continue; // inside a word
+            }
+            if to - from < MAX_WORD_BYTES {
+                word.clear();
+                word.push_str(&text[from..to]);
+                word.make_ascii_lowercase();
+                each(from, to, Some(&word));
+            }
+        }
+    }
 }
 
 /// Calls `each(from, to, word)` for every word of `text` as the name analyzer cuts and
@@ -696,5 +747,58 @@ mod tests {
                 naive_matches(&text, &pattern)
             );
         }
+    }
+
+    /// Words `for_each_word` gives (rejected ones left out), sorted.
+    fn wanted_words(text: &str, letters: &[u8]) -> Vec<(usize, usize, String)> {
+        let mut table = [false; 256];
+        for &l in letters {
+            table[usize::from(l)] = true;
+        }
+        let mut out = Vec::new();
+        for_each_word(&mut name_analyzer(), text, &table, |from, to, word| {
+            if let Some(word) = word {
+                out.push((from, to, word.to_string()));
+            }
+        });
+        out.sort();
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn searching_for_wanted_letters_finds_the_words_a_full_scan_finds(
+            text in "[abAB1 ,.x-]{0,60}|[a-zA-Z0-9 ]{0,120}",
+            letters in proptest::sample::subsequence(vec![b'a', b'b', b'1', b'x'], 1..=3),
+        ) {
+            let mut fast = Vec::new();
+            for_each_ascii_word_starting_with(&text, &letters, |from, to, word| {
+                fast.push((from, to, word.unwrap().to_string()));
+            });
+            fast.sort();
+            proptest::prop_assert_eq!(fast, wanted_words(&text, &letters));
+        }
+    }
+
+    #[test]
+    fn long_words_and_words_inside_words_are_not_found() {
+        let long = "a".repeat(MAX_WORD_BYTES);
+        let text = format!("{long} xab ab Ab, b1a");
+        let mut found = Vec::new();
+        for_each_ascii_word_starting_with(&text, b"a", |from, to, word| {
+            found.push((from, to, word.unwrap().to_string()));
+        });
+        let start = long.len() + 5;
+        assert_eq!(
+            found,
+            vec![
+                (start, start + 2, "ab".to_string()),
+                (start + 3, start + 5, "ab".to_string())
+            ]
+        );
+        assert_eq!(
+            wanted_first_letters(&first_bytes(&[Matcher::Fuzzy("x".into(), 1)])),
+            None
+        );
     }
 }
