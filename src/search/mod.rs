@@ -511,8 +511,8 @@ impl Engine {
         }
         let local = local.expect("local queries are compiled without a remote backend");
         let (query, prunable) = match (&local.disjunctive, disjunctive) {
-            (Some(q), true) => (&**q, local.disjunctive_prunable),
-            _ => (&*local.conjunctive, local.conjunctive_prunable),
+            (Some(q), true) => (&**q, local.disjunctive_terms.as_deref()),
+            _ => (&*local.conjunctive, local.conjunctive_terms.as_deref()),
         };
         let (hits, total) = self.collect(searcher, query, prunable, plan, want)?;
         let hits = hits
@@ -522,13 +522,14 @@ impl Engine {
         Ok((hits, total))
     }
 
-    /// The top `want` documents for `query` with tweaked scores, and the match count.
+    /// The top `want` documents for `query` with tweaked scores, and the match count;
+    /// `prunable`: the terms of `query` when it is a plain union of them.
     #[allow(clippy::type_complexity)]
     fn collect(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
-        prunable: bool,
+        prunable: Option<&[Term]>,
         plan: &Plan,
         want: usize,
     ) -> Result<(Vec<(f32, DocAddress, bool)>, usize)> {
@@ -538,12 +539,12 @@ impl Engine {
         if plan.order == Order::Relevance && self.uniform_weights(&plan.kind_weights) {
             // Every section present weighs the same: plain BM25 order, no per-document tweak.
             let top = TopDocs::with_limit(want).order_by_score();
-            let (docs, count) = if prunable {
+            let (docs, count) = if let Some(terms) = prunable {
                 // Asked for the best hits alone, tantivy skips the blocks of a union of
-                // terms that cannot enter them (block-max WAND); the count then runs
-                // without scoring.
+                // terms that cannot enter them (block-max WAND); the count then reads the
+                // posting lists without scoring.
                 let docs = searcher.search(query, &top)?;
-                (docs, searcher.search(query, &Count)?)
+                (docs, union::count_union_of_terms(searcher, terms)?)
             } else {
                 searcher.search(query, &(top, Count))?
             };
@@ -751,11 +752,11 @@ struct LocalQueries {
     conjunctive: Box<dyn Query>,
     disjunctive: Option<Box<dyn Query>>,
     unfiltered: Box<dyn Query>,
-    /// Whether tantivy can skip blocks of the conjunctive query that cannot reach the
-    /// best hits (a union of terms).
-    conjunctive_prunable: bool,
+    /// The terms of the conjunctive query when it is a plain union of them: tantivy can
+    /// then skip the blocks that cannot reach the best hits, and count matches by term.
+    conjunctive_terms: Option<Vec<Term>>,
     /// The same for the disjunctive query.
-    disjunctive_prunable: bool,
+    disjunctive_terms: Option<Vec<Term>>,
     /// Fields left out of the queries (no document has a term in them).
     absent: Vec<Field>,
     /// Exclusions that could not be applied.
@@ -783,11 +784,11 @@ impl LocalQueries {
             conjunctive: compile(&conjunctive),
             disjunctive: disjunctive.as_ref().map(compile),
             unfiltered: compile(&plan.unfiltered.without_fields(absent)),
-            conjunctive_prunable: sets.is_empty() && conjunctive.is_union_of_terms(),
-            disjunctive_prunable: sets.is_empty()
-                && disjunctive
-                    .as_ref()
-                    .is_some_and(tree::Node::is_union_of_terms),
+            conjunctive_terms: conjunctive.union_terms().filter(|_| sets.is_empty()),
+            disjunctive_terms: disjunctive
+                .as_ref()
+                .and_then(tree::Node::union_terms)
+                .filter(|_| sets.is_empty()),
             absent: absent.to_vec(),
             notes,
             exclusions: sets,

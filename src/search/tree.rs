@@ -158,6 +158,23 @@ impl Node {
         }
     }
 
+    /// The terms of a plain union of term queries (see [`Node::is_union_of_terms`]).
+    pub fn union_terms(&self) -> Option<Vec<Term>> {
+        fn collect(node: &Node, out: &mut Vec<Term>) {
+            match node {
+                Node::Term { field, text, .. } => out.push(Term::from_field_text(*field, text)),
+                Node::Boost(inner, _) | Node::Const(inner, _) => collect(inner, out),
+                Node::Bool(clauses) => clauses.iter().for_each(|(_, n)| collect(n, out)),
+                _ => {}
+            }
+        }
+        self.is_union_of_terms().then(|| {
+            let mut terms = Vec::new();
+            collect(self, &mut terms);
+            terms
+        })
+    }
+
     /// The alternatives of a union (a boolean of two or more optional clauses, maybe
     /// boosted) and its boost.
     fn union_clauses(&self) -> Option<(Vec<&Node>, Option<f32>)> {
@@ -501,6 +518,7 @@ mod tests {
             Node::Const(Box::new(Node::basic_term(f.acronyms, "absent")), 9.0),
         ]);
         assert!(union.is_union_of_terms());
+        assert_eq!(union.union_terms().map(|t| t.len()), Some(4));
         let lone = Node::Bool(vec![(Occur::Must, union.clone())]);
         assert!(lone.is_union_of_terms());
         let both = Node::Bool(vec![
@@ -508,6 +526,7 @@ mod tests {
             (Occur::Must, Node::term(f.body, "child", 1.0)),
         ]);
         assert!(!both.is_union_of_terms());
+        assert_eq!(both.union_terms(), None);
         for tree in [union, lone, both] {
             let top = TopDocs::with_limit(10).order_by_score();
             let fast = searcher.search(&*tree.to_tantivy(), &top).unwrap();
