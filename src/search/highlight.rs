@@ -112,6 +112,80 @@ impl Highlighter {
         &self.matchers
     }
 
+    /// The matches of a query made only of phrases in an ASCII `text`, found from the
+    /// words beginning like each phrase's first stem (searched for with `memchr`) and
+    /// the words right after them, rather than by stemming the whole text. `None` for
+    /// any other query. The same matches as the scan of every word in [`Self::spans`].
+    fn ascii_phrase_spans(&self, text: &str, memo: &mut Option<Memo>) -> Option<Vec<Span>> {
+        let phrases: Vec<(usize, &[String])> = self
+            .matchers
+            .iter()
+            .enumerate()
+            .map(|(m, matcher)| match matcher {
+                Matcher::Phrase(stems)
+                    if !stems.is_empty() && stems.iter().all(|s| s.is_ascii() && !s.is_empty()) =>
+                {
+                    Some((m, stems.as_slice()))
+                }
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        let bytes = text.as_bytes();
+        let mut stem_of = |from: usize, to: usize| -> Option<String> {
+            let mut word = text[from..to].to_ascii_lowercase();
+            let head = &word[..word.len().min(3)];
+            if !self.stem_heads.iter().any(|h| h == head) {
+                return None;
+            }
+            memo.get_or_insert_with(Memo::default)
+                .stem_in_place(&mut word);
+            Some(word)
+        };
+        let mut spans = Vec::new();
+        for (m, stems) in phrases {
+            let first = stems[0].as_bytes()[0];
+            let mut at = 0;
+            while let Some(found) = memchr::memchr2(first, first.to_ascii_uppercase(), &bytes[at..])
+            {
+                let from = at + found;
+                let to = ascii_word_end(bytes, from);
+                at = to.max(from + 1);
+                if from > 0 && bytes[from - 1].is_ascii_alphanumeric()
+                    || to - from >= MAX_WORD_BYTES
+                {
+                    continue;
+                }
+                if stem_of(from, to).as_deref() != Some(stems[0].as_str()) {
+                    continue;
+                }
+                // The next words, as the full scan cuts them (too long ones are no words).
+                let mut end = to;
+                let mut next = to;
+                let mut matched = true;
+                for stem in &stems[1..] {
+                    let Some((word_from, word_to)) = next_ascii_word(bytes, next) else {
+                        matched = false;
+                        break;
+                    };
+                    next = word_to;
+                    end = word_to;
+                    if stem_of(word_from, word_to).as_deref() != Some(stem.as_str()) {
+                        matched = false;
+                        break;
+                    }
+                }
+                if matched {
+                    spans.push(Span {
+                        start: from,
+                        end,
+                        matcher: m,
+                    });
+                }
+            }
+        }
+        Some(spans)
+    }
+
     /// Every match in `text`, in order.
     pub fn spans(&self, text: &str) -> Vec<Span> {
         let mut name = self.name.clone();
@@ -126,6 +200,11 @@ impl Highlighter {
             .matchers
             .iter()
             .any(|m| matches!(m, Matcher::Phrase(_)));
+        if has_phrases && text.is_ascii() {
+            if let Some(spans) = self.ascii_phrase_spans(text, &mut stems) {
+                return merge(spans);
+            }
+        }
         // (from, to, stem) of every word, kept only when phrases need to look ahead.
         let mut words: Vec<(usize, usize, Option<String>)> = Vec::new();
         let mut spans = Vec::new();
@@ -387,6 +466,27 @@ fn for_each_ascii_word_starting_with(
                 each(from, to, Some(&word));
             }
         }
+    }
+}
+
+/// The end of the run of ASCII letters and digits starting at `from`.
+fn ascii_word_end(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|b| !b.is_ascii_alphanumeric())
+        .map_or(bytes.len(), |n| from + n)
+}
+
+/// The next word of an ASCII text at or after `at`, as [`for_each_word`] cuts words
+/// (words of [`MAX_WORD_BYTES`] or more are no words).
+fn next_ascii_word(bytes: &[u8], mut at: usize) -> Option<(usize, usize)> {
+    loop {
+        let from = at + bytes[at..].iter().position(u8::is_ascii_alphanumeric)?;
+        let to = ascii_word_end(bytes, from);
+        if to - from < MAX_WORD_BYTES {
+            return Some((from, to));
+        }
+        at = to;
     }
 }
 
@@ -800,5 +900,38 @@ mod tests {
             wanted_first_letters(&first_bytes(&[Matcher::Fuzzy("x".into(), 1)])),
             None
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn phrases_found_from_their_first_word_are_those_a_full_scan_finds(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "Trafficking", "trafficked", "in", "IN", "persons", "person", ",", ".",
+                    "child", "children", "x", "-", "é",
+                    "averyveryveryveryveryveryveryverylongwordthatisdropped",
+                ]),
+                0..40,
+            ),
+            separators in proptest::collection::vec(proptest::sample::select(vec![" ", "", "  "]), 40),
+            phrase in proptest::collection::vec(
+                proptest::sample::select(vec!["traffick", "in", "person", "child"]),
+                1..4,
+            ),
+        ) {
+            let text: String = words
+                .iter()
+                .zip(&separators)
+                .map(|(w, s)| format!("{w}{s}"))
+                .collect();
+            let phrase: Vec<String> = phrase.iter().map(|s| s.to_string()).collect();
+            let fast = Highlighter::new(vec![Matcher::Phrase(phrase.clone())]);
+            // Another kind of matcher sends the search through the scan of every word.
+            let full = Highlighter::new(vec![
+                Matcher::Phrase(phrase),
+                Matcher::Exact("zzzz".into()),
+            ]);
+            proptest::prop_assert_eq!(fast.spans(&text), full.spans(&text));
+        }
     }
 }
