@@ -269,11 +269,11 @@ impl Highlighter {
                 words.push((from, to, stem));
             }
         };
-        // Phrases look at every word; otherwise, in ASCII text, only words beginning with
-        // a wanted letter are visited, found by searching for that letter.
+        // Phrases look at every word; otherwise only words that may begin with a wanted
+        // letter are visited, found by searching for that letter.
         match (has_phrases, wanted_first_letters(&self.first_bytes)) {
-            (false, Some(letters)) if word_text.is_ascii() => {
-                for_each_ascii_word_starting_with(word_text, &letters, visit);
+            (false, Some(letters)) => {
+                for_each_word_starting_with(&mut name, word_text, &letters, visit);
             }
             _ => for_each_word(&mut name, word_text, &self.first_bytes, visit),
         }
@@ -432,41 +432,106 @@ fn wanted_first_letters(first_bytes: &[bool; 256]) -> Option<Vec<u8>> {
     (wanted.len() <= 3 && wanted.iter().all(searchable)).then_some(wanted)
 }
 
-/// Calls `each(from, to, Some(word))`, as [`for_each_word`] does, for the words of the
-/// ASCII `text` that begin with one of `letters` (lowercase letters or digits; words in
-/// no particular order across letters). Each letter is searched for in either case
-/// with `memchr`, rather than every byte of the text being looked at.
-fn for_each_ascii_word_starting_with(
+/// Calls `each(from, to, Some(word))`, as [`for_each_word`] does, for the words of
+/// `text` that may begin with one of `letters` (lowercase letters or digits) once
+/// folded: those beginning with one in either case, found with `memchr` rather than by
+/// looking at every byte, and those beginning with a non-ASCII letter, which folding may
+/// turn into one ("Éducation"). Words come in no particular order.
+fn for_each_word_starting_with(
+    name: &mut TextAnalyzer,
     text: &str,
     letters: &[u8],
     mut each: impl FnMut(usize, usize, Option<&str>),
 ) {
     let bytes = text.as_bytes();
     let mut word = String::new();
-    let word_end = |from: usize| {
-        bytes[from..]
-            .iter()
-            .position(|b| !b.is_ascii_alphanumeric())
-            .map_or(bytes.len(), |n| from + n)
+    let mut give = |from: usize, to: usize| {
+        let found = &text[from..to];
+        if found.is_ascii() {
+            if found.len() < MAX_WORD_BYTES {
+                word.clear();
+                word.push_str(found);
+                word.make_ascii_lowercase();
+                each(from, to, Some(&word));
+            }
+        } else if let Some(token) = name.token_stream(found).next() {
+            each(from, to, Some(&token.text));
+        }
     };
     for &letter in letters {
         let upper = letter.to_ascii_uppercase();
         let mut at = 0;
         while let Some(found) = memchr::memchr2(letter, upper, &bytes[at..]) {
             let from = at + found;
-            let to = word_end(from);
+            let to = word_end(text, from);
             at = to.max(from + 1);
-            if from > 0 && bytes[from - 1].is_ascii_alphanumeric() {
-                continue; // inside a word
-            }
-            if to - from < MAX_WORD_BYTES {
-                word.clear();
-                word.push_str(&text[from..to]);
-                word.make_ascii_lowercase();
-                each(from, to, Some(&word));
+            if starts_word(text, from) {
+                give(from, to);
             }
         }
     }
+    let mut at = 0;
+    while let Some(from) = next_non_ascii(bytes, at) {
+        let c = text[from..].chars().next().unwrap_or(' ');
+        at = from + c.len_utf8();
+        if c.is_alphanumeric() && starts_word(text, from) {
+            let to = word_end(text, from);
+            at = to;
+            give(from, to);
+        }
+    }
+}
+
+/// Whether `c` belongs to a word, as [`for_each_word`] cuts them.
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+/// Whether a word starts at `from` (a character boundary): no word character before it.
+fn starts_word(text: &str, from: usize) -> bool {
+    match text.as_bytes()[..from].last() {
+        None => true,
+        Some(b) if b.is_ascii() => !b.is_ascii_alphanumeric(),
+        Some(_) => !text[..from].chars().next_back().is_some_and(is_word_char),
+    }
+}
+
+/// The end of the word starting at `from`.
+fn word_end(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b.is_ascii() {
+            if !b.is_ascii_alphanumeric() {
+                break;
+            }
+            at += 1;
+        } else {
+            let c = text[at..].chars().next().unwrap_or(' ');
+            if !c.is_alphanumeric() {
+                break;
+            }
+            at += c.len_utf8();
+        }
+    }
+    at
+}
+
+/// The first byte at or after `at` that begins a non-ASCII character, read eight
+/// bytes at a time.
+fn next_non_ascii(bytes: &[u8], mut at: usize) -> Option<usize> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while at + 8 <= bytes.len() {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&bytes[at..at + 8]);
+        let high = u64::from_le_bytes(chunk) & HIGH;
+        if high != 0 {
+            return Some(at + (high.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    (at..bytes.len()).find(|&i| !bytes[i].is_ascii())
 }
 
 /// The end of the run of ASCII letters and digits starting at `from`.
@@ -849,7 +914,7 @@ mod tests {
         }
     }
 
-    /// Words `for_each_word` gives (rejected ones left out), sorted.
+    /// Words `for_each_word` gives that begin with one of `letters`, sorted.
     fn wanted_words(text: &str, letters: &[u8]) -> Vec<(usize, usize, String)> {
         let mut table = [false; 256];
         for &l in letters {
@@ -857,7 +922,7 @@ mod tests {
         }
         let mut out = Vec::new();
         for_each_word(&mut name_analyzer(), text, &table, |from, to, word| {
-            if let Some(word) = word {
+            if let Some(word) = word.filter(|w| letters.contains(&w.as_bytes()[0])) {
                 out.push((from, to, word.to_string()));
             }
         });
@@ -868,12 +933,16 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn searching_for_wanted_letters_finds_the_words_a_full_scan_finds(
-            text in "[abAB1 ,.x-]{0,60}|[a-zA-Z0-9 ]{0,120}",
-            letters in proptest::sample::subsequence(vec![b'a', b'b', b'1', b'x'], 1..=3),
+            text in "[abAB1 ,.x-]{0,60}|[a-zA-Z0-9 ]{0,120}|[aAbéÉàÀß1 ,.\u{a0}’-]{0,60}",
+            letters in proptest::sample::subsequence(vec![b'a', b'b', b'e', b'1', b'x'], 1..=3),
         ) {
             let mut fast = Vec::new();
-            for_each_ascii_word_starting_with(&text, &letters, |from, to, word| {
-                fast.push((from, to, word.unwrap().to_string()));
+            let mut name = name_analyzer();
+            for_each_word_starting_with(&mut name, &text, &letters, |from, to, word| {
+                let word = word.unwrap();
+                if letters.contains(&word.as_bytes()[0]) {
+                    fast.push((from, to, word.to_string()));
+                }
             });
             fast.sort();
             proptest::prop_assert_eq!(fast, wanted_words(&text, &letters));
@@ -885,10 +954,13 @@ mod tests {
         let long = "a".repeat(MAX_WORD_BYTES);
         let text = format!("{long} xab ab Ab, b1a");
         let mut found = Vec::new();
-        for_each_ascii_word_starting_with(&text, b"a", |from, to, word| {
+        for_each_word_starting_with(&mut name_analyzer(), &text, b"a", |from, to, word| {
             found.push((from, to, word.unwrap().to_string()));
         });
         let start = long.len() + 5;
+        assert_eq!(next_non_ascii("abcdefghé".as_bytes(), 0), Some(8));
+        assert_eq!(next_non_ascii("ébcdefghijé".as_bytes(), 2), Some(11));
+        assert_eq!(next_non_ascii(b"abcdefghijkl", 0), None);
         assert_eq!(
             found,
             vec![
