@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, ColumnValues, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
 /// Counts matches per kind and year.
 pub struct FacetCounts;
@@ -81,6 +81,23 @@ impl Collector for FacetCounts {
     }
 }
 
+/// [`FacetCounts`] of the documents holding at least one of `terms` (a query whose
+/// matches are such a union: see `Node::matching_terms`), read from the posting lists
+/// into a bitset rather than through a union scorer: the facets of a search box's
+/// every keystroke went through all the matches of any of its words.
+pub fn facets_of_union(searcher: &Searcher, terms: &[Term]) -> tantivy::Result<Facets> {
+    let mut fruits = Vec::new();
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let mut counts = FacetCounts.for_segment(ord as SegmentOrdinal, segment)?;
+        let docs = super::union::union_bits(segment, terms)?;
+        for doc in super::union::live_docs(segment, &docs) {
+            counts.collect(doc, 0.0);
+        }
+        fruits.push(counts.harvest());
+    }
+    FacetCounts.merge_fruits(fruits)
+}
+
 impl SegmentCollector for SegmentFacetCounts {
     type Fruit = SegmentFruit;
 
@@ -113,5 +130,69 @@ impl SegmentCollector for SegmentFacetCounts {
             years: self.years,
             orgs,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Section;
+    use crate::search::tree::Node;
+
+    #[test]
+    fn facets_of_a_union_read_from_postings_are_those_of_the_query() {
+        let (index, f, mut writer) = crate::schema::test_index();
+        for i in 0..600usize {
+            let kind = Kind::ALL[i % 4];
+            let body = match i % 5 {
+                0 => "trafficking of children",
+                1 => "trafficking",
+                2 => "child labour",
+                _ => "other matters",
+            };
+            let mut section = Section::new(kind, format!("Section {i}"), body);
+            section.id = format!("s{i}");
+            section.year = (i % 3 != 0).then_some(2000 + (i % 7) as i64);
+            section.org =
+                (i % 2 == 0).then(|| ["OSCE", "Council of Europe"][i % 4 / 2].to_string());
+            writer
+                .add_document(crate::schema::to_document(&f, &section, i as u64))
+                .unwrap();
+            if i == 300 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        for i in (0..600).step_by(11) {
+            writer.delete_term(Term::from_field_text(f.id, &format!("s{i}")));
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let word = |w: &str| {
+            Node::any(vec![
+                Node::term(f.title, w, 3.0),
+                Node::term(f.body, w, 1.0),
+                Node::Const(Box::new(Node::basic_term(f.person, w)), 3.0),
+            ])
+        };
+        let queries = [
+            word("traffick"),
+            Node::Bool(vec![(
+                tantivy::query::Occur::Must,
+                Node::any(vec![word("traffick"), word("child")]),
+            )]),
+            word("absent"),
+        ];
+        for node in &queries {
+            let terms = node.matching_terms().expect("a union of terms");
+            let expected = searcher.search(&*node.to_tantivy(), &FacetCounts).unwrap();
+            assert!(node != &queries[0] || !expected.kind.is_empty());
+            assert_eq!(facets_of_union(&searcher, &terms).unwrap(), expected);
+        }
+        let both = Node::Bool(vec![
+            (tantivy::query::Occur::Must, word("traffick")),
+            (tantivy::query::Occur::Must, word("child")),
+        ]);
+        assert_eq!(both.matching_terms(), None);
     }
 }

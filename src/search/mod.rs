@@ -425,7 +425,10 @@ impl Engine {
         }
         let facets = match (&local, &self.remote) {
             _ if !request.facets => None,
-            (Some(local), _) => Some(searcher.search(&*local.unfiltered, &FacetCounts)?),
+            (Some(local), _) => Some(match &local.unfiltered_terms {
+                Some(terms) => facets::facets_of_union(&searcher, terms)?,
+                None => searcher.search(&*local.unfiltered, &FacetCounts)?,
+            }),
             (None, Some(remote)) => Some(remote.facets(&plan.unfiltered, &plan)?),
             (None, None) => None,
         };
@@ -757,6 +760,9 @@ struct LocalQueries {
     conjunctive_terms: Option<Vec<Term>>,
     /// The same for the disjunctive query.
     disjunctive_terms: Option<Vec<Term>>,
+    /// Terms whose posting lists hold exactly the matches of the unfiltered query, if
+    /// any: its facets are then counted from them.
+    unfiltered_terms: Option<Vec<Term>>,
     /// Fields left out of the queries (no document has a term in them).
     absent: Vec<Field>,
     /// Exclusions that could not be applied.
@@ -780,10 +786,12 @@ impl LocalQueries {
         let conjunctive = plan.conjunctive.without_fields(absent);
         let disjunctive = plan.disjunctive.as_ref().map(|d| d.without_fields(absent));
         let compile = |node: &tree::Node| excluding(node.to_tantivy(), &sets);
+        let unfiltered = plan.unfiltered.without_fields(absent);
         LocalQueries {
             conjunctive: compile(&conjunctive),
             disjunctive: disjunctive.as_ref().map(compile),
-            unfiltered: compile(&plan.unfiltered.without_fields(absent)),
+            unfiltered: compile(&unfiltered),
+            unfiltered_terms: unfiltered.matching_terms().filter(|_| sets.is_empty()),
             conjunctive_terms: conjunctive.union_terms().filter(|_| sets.is_empty()),
             disjunctive_terms: disjunctive
                 .as_ref()

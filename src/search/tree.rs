@@ -175,6 +175,31 @@ impl Node {
         })
     }
 
+    /// Terms whose posting lists together hold exactly the documents this node matches,
+    /// scores aside: a term, or optional clauses (or one required clause) of such nodes,
+    /// boosted or not — a query word over its fields, or several words any of which
+    /// will do. `None` for anything else (intersections, phrases, filters, exclusions).
+    pub fn matching_terms(&self) -> Option<Vec<Term>> {
+        fn collect(node: &Node, out: &mut Vec<Term>) -> bool {
+            match node {
+                Node::Term { field, text, .. } => {
+                    out.push(Term::from_field_text(*field, text));
+                    true
+                }
+                Node::Boost(inner, _) | Node::Const(inner, _) => collect(inner, out),
+                Node::Bool(clauses) if clauses.len() == 1 && clauses[0].0 != Occur::MustNot => {
+                    collect(&clauses[0].1, out)
+                }
+                Node::Bool(clauses) => clauses
+                    .iter()
+                    .all(|(occur, n)| *occur == Occur::Should && collect(n, out)),
+                _ => false,
+            }
+        }
+        let mut terms = Vec::new();
+        collect(self, &mut terms).then_some(terms)
+    }
+
     /// The alternatives of a union (a boolean of two or more optional clauses, maybe
     /// boosted) and its boost.
     fn union_clauses(&self) -> Option<(Vec<&Node>, Option<f32>)> {

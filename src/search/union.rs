@@ -85,30 +85,53 @@ impl Weight for SeekingUnionWeight {
 pub(crate) fn count_union_of_terms(searcher: &Searcher, terms: &[Term]) -> tantivy::Result<usize> {
     let mut total = 0;
     for segment in searcher.segment_readers() {
-        let mut docs = vec![0u64; (segment.max_doc() as usize).div_ceil(64)];
-        for term in terms {
-            let inverted = segment.inverted_index(term.field())?;
-            let Some(info) = inverted.get_term_info(term)? else {
-                continue;
-            };
-            let mut postings =
-                inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-            while !postings.docs().is_empty() {
-                for &doc in postings.docs() {
-                    docs[(doc / 64) as usize] |= 1 << (doc % 64);
-                }
-                postings.advance();
-            }
-        }
+        let docs = union_bits(segment, terms)?;
         total += match segment.alive_bitset() {
             None => docs.iter().map(|w| w.count_ones() as usize).sum(),
-            Some(alive) => (0..segment.max_doc())
-                .filter(|&doc| docs[(doc / 64) as usize] & (1 << (doc % 64)) != 0)
-                .filter(|&doc| alive.is_alive(doc))
-                .count(),
+            Some(_) => live_docs(segment, &docs).count(),
         };
     }
     Ok(total)
+}
+
+/// The documents of `segment` holding at least one of `terms`, as a bitset (bit `d % 64`
+/// of word `d / 64` for document `d`), deleted ones included.
+pub(crate) fn union_bits(segment: &SegmentReader, terms: &[Term]) -> tantivy::Result<Vec<u64>> {
+    let mut docs = vec![0u64; (segment.max_doc() as usize).div_ceil(64)];
+    for term in terms {
+        let inverted = segment.inverted_index(term.field())?;
+        let Some(info) = inverted.get_term_info(term)? else {
+            continue;
+        };
+        let mut postings =
+            inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+        while !postings.docs().is_empty() {
+            for &doc in postings.docs() {
+                docs[(doc / 64) as usize] |= 1 << (doc % 64);
+            }
+            postings.advance();
+        }
+    }
+    Ok(docs)
+}
+
+/// The live documents of a [`union_bits`] bitset, in order.
+pub(crate) fn live_docs<'a>(
+    segment: &'a SegmentReader,
+    docs: &'a [u64],
+) -> impl Iterator<Item = DocId> + 'a {
+    let alive = segment.alive_bitset();
+    docs.iter().enumerate().flat_map(move |(i, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let bit = rest.trailing_zeros();
+                rest &= rest - 1;
+                i as DocId * 64 + bit
+            })
+        })
+        .filter(move |&doc| alive.is_none_or(|a| a.is_alive(doc)))
+    })
 }
 
 /// The union of `scorers` (already positioned on their first document), advanced on
