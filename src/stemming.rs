@@ -249,16 +249,22 @@ mod tests {
         out
     }
 
-    #[test]
-    fn gives_the_tokens_of_tantivys_stemmer_however_often_a_word_comes_back() {
-        let mut plain = TextAnalyzer::builder(SimpleTokenizer::default())
+    /// tantivy's stemming analyzer, and the same with the memo.
+    fn plain_and_memo_analyzers() -> (TextAnalyzer, TextAnalyzer) {
+        let plain = TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(LowerCaser)
             .filter(Stemmer::new(Language::English))
             .build();
-        let mut memo = TextAnalyzer::builder(SimpleTokenizer::default())
+        let memo = TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(LowerCaser)
             .filter(MemoStemmer)
             .build();
+        (plain, memo)
+    }
+
+    #[test]
+    fn gives_the_tokens_of_tantivys_stemmer_however_often_a_word_comes_back() {
+        let (mut plain, mut memo) = plain_and_memo_analyzers();
         let texts = [
             "Trafficking in persons, especially women and children: trafficked, traffickers.",
             "The Special Rapporteur on trafficking in persons reported on trafficking again.",
@@ -294,14 +300,7 @@ mod tests {
     #[test]
     fn the_shipped_corpus_stems_as_with_tantivys_stemmer() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        let mut plain = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(LowerCaser)
-            .filter(Stemmer::new(Language::English))
-            .build();
-        let mut memo = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(LowerCaser)
-            .filter(MemoStemmer)
-            .build();
+        let (mut plain, mut memo) = plain_and_memo_analyzers();
         let mut words = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();

@@ -585,24 +585,8 @@ fn for_each_word(
             }
         }
         let from = at;
-        let mut ascii = true;
-        while at < bytes.len() {
-            let b = bytes[at];
-            if b.is_ascii() {
-                if !b.is_ascii_alphanumeric() {
-                    break;
-                }
-                at += 1;
-            } else {
-                let c = char_at(at);
-                if !c.is_alphanumeric() {
-                    break;
-                }
-                ascii = false;
-                at += c.len_utf8();
-            }
-        }
-        if !ascii {
+        at = word_end(text, from);
+        if !text[from..at].is_ascii() {
             let mut stream = name.token_stream(&text[from..at]);
             if let Some(token) = stream.next() {
                 each(from, at, Some(&token.text));

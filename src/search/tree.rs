@@ -160,19 +160,9 @@ impl Node {
 
     /// The terms of a plain union of term queries (see [`Node::is_union_of_terms`]).
     pub fn union_terms(&self) -> Option<Vec<Term>> {
-        fn collect(node: &Node, out: &mut Vec<Term>) {
-            match node {
-                Node::Term { field, text, .. } => out.push(Term::from_field_text(*field, text)),
-                Node::Boost(inner, _) | Node::Const(inner, _) => collect(inner, out),
-                Node::Bool(clauses) => clauses.iter().for_each(|(_, n)| collect(n, out)),
-                _ => {}
-            }
-        }
-        self.is_union_of_terms().then(|| {
-            let mut terms = Vec::new();
-            collect(self, &mut terms);
-            terms
-        })
+        self.is_union_of_terms()
+            .then(|| self.matching_terms())
+            .flatten()
     }
 
     /// Terms whose posting lists together hold exactly the documents this node matches,
