@@ -203,12 +203,18 @@ def tables(runs, process):
             out.append("")
     if process:
         rows = process["median_wall"]
-        out.append("### `tipdex query` as a process vs `grep -c` (shipped corpus, median of 30 runs)")
+        out.append(
+            f"### `tipdex query` as a process vs `grep -c` (shipped corpus, median of {process.get('runs', 30)} runs)"
+        )
         out.append("")
-        out.append("| query | tipdex query | grep -c | ratio |")
-        out.append("|---|--:|--:|--:|")
+        out.append("| query | tipdex query (installed copy) | run from `target/release` | grep -c | ratio |")
+        out.append("|---|--:|--:|--:|--:|")
         for word, r in rows.items():
-            out.append(f"| {word} | {r['tipdex_query_ms']:.2f} ms | {r['grep_c_ms']:.2f} ms | {fmt_x(r['ratio'])} |")
+            in_target = r.get("tipdex_query_in_target_ms")
+            in_target = f"{in_target:.2f} ms" if in_target is not None else "—"
+            out.append(
+                f"| {word} | {r['tipdex_query_ms']:.2f} ms | {in_target} | {r['grep_c_ms']:.2f} ms | {fmt_x(r['ratio'])} |"
+            )
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
