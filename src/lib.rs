@@ -16,6 +16,7 @@ pub mod search;
 pub mod server;
 pub mod stemming;
 pub mod stored;
+pub mod words;
 
 pub use corpus::{Kind, Section};
 pub use error::{Error, Result};

@@ -10,13 +10,12 @@
 use crate::corpus::symbol::symbol_keywords;
 use crate::corpus::{Kind, Section};
 use crate::stemming::MemoStemmer;
+use crate::words::FoldedWords;
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
     STRING,
 };
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
-};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
 use tantivy::{Index, TantivyDocument};
 
 /// Name of the stemmed English analyzer.
@@ -167,23 +166,18 @@ pub fn fields_of(schema: &Schema) -> std::result::Result<Fields, String> {
     })
 }
 
-/// The stemmed English analyzer.
+/// The stemmed English analyzer: words (see [`FoldedWords`]), stemmed.
 pub fn en_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
+    TextAnalyzer::builder(FoldedWords::new(MAX_WORD_BYTES))
         .filter(MemoStemmer)
         .build()
 }
 
-/// The folded, unstemmed analyzer.
+/// The folded, unstemmed analyzer: alphanumeric runs under [`MAX_WORD_BYTES`],
+/// lowercased and ASCII-folded (tantivy's simple tokenizer, long-word filter, lowercaser
+/// and ASCII folding, in one pass).
 pub fn name_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build()
+    TextAnalyzer::builder(FoldedWords::new(MAX_WORD_BYTES)).build()
 }
 
 /// The symbol analyzer: the value as one lowercased token.
