@@ -66,12 +66,13 @@ impl TokenStream for FoldedWordStream<'_> {
             self.token.offset_from = from;
             self.token.offset_to = to;
             self.token.text.clear();
-            let word = &self.text[from..to];
+            let word = &self.text.as_bytes()[from..to];
             if ascii {
-                self.token.text.push_str(word);
-                self.token.text.make_ascii_lowercase();
+                // SAFETY: only ASCII bytes are pushed, and a string of ASCII is UTF-8.
+                let text = unsafe { self.token.text.as_mut_vec() };
+                text.extend(word.iter().map(u8::to_ascii_lowercase));
             } else {
-                fold_non_ascii(self.non_ascii, word, &mut self.token.text);
+                fold_non_ascii(self.non_ascii, &self.text[from..to], &mut self.token.text);
             }
             return true;
         }
@@ -102,50 +103,67 @@ fn fold_non_ascii(analyzer: &mut Option<TextAnalyzer>, word: &str, out: &mut Str
     }
 }
 
+/// Class of a byte: an ASCII letter or digit, another ASCII character, or part of a
+/// character outside ASCII.
+const ALNUM: u8 = 1;
+const SEPARATOR: u8 = 0;
+const NON_ASCII: u8 = 2;
+
+static CLASS: [u8; 256] = {
+    let mut table = [SEPARATOR; 256];
+    let mut b = 0;
+    while b < 256 {
+        if b >= 0x80 {
+            table[b] = NON_ASCII;
+        } else if (b as u8).is_ascii_alphanumeric() {
+            table[b] = ALNUM;
+        }
+        b += 1;
+    }
+    table
+};
+
 /// The next word at or after byte `at`: its byte range and whether it is all ASCII.
 fn next_word(text: &str, mut at: usize) -> Option<(usize, usize, bool)> {
     let bytes = text.as_bytes();
     loop {
         let &b = bytes.get(at)?;
-        if b < 0x80 {
-            if b.is_ascii_alphanumeric() {
-                break;
-            }
-            at += 1;
-        } else {
-            let c = char_at(text, at);
-            if c.is_alphanumeric() {
-                break;
-            }
-            at += c.len_utf8();
+        match CLASS[usize::from(b)] {
+            ALNUM => break,
+            SEPARATOR => at += 1,
+            _ => match alphanumeric_char_at(text, at) {
+                (true, _) => break,
+                (false, len) => at += len,
+            },
         }
     }
     let from = at;
     let mut ascii = true;
     while let Some(&b) = bytes.get(at) {
-        if b < 0x80 {
-            if !b.is_ascii_alphanumeric() {
-                break;
-            }
-            at += 1;
-        } else {
-            let c = char_at(text, at);
-            if !c.is_alphanumeric() {
-                break;
-            }
-            ascii = false;
-            at += c.len_utf8();
+        match CLASS[usize::from(b)] {
+            ALNUM => at += 1,
+            SEPARATOR => break,
+            _ => match alphanumeric_char_at(text, at) {
+                (true, len) => {
+                    ascii = false;
+                    at += len;
+                }
+                (false, _) => break,
+            },
         }
     }
     Some((from, at, ascii))
 }
 
-/// The character starting at byte `at` of `text` (a character boundary).
-fn char_at(text: &str, at: usize) -> char {
-    text[at..]
+/// Whether the non-ASCII character at byte `at` of `text` is alphanumeric, and its length.
+#[cold]
+#[inline(never)]
+fn alphanumeric_char_at(text: &str, at: usize) -> (bool, usize) {
+    let c = text[at..]
         .chars()
         .next()
-        .unwrap_or(char::REPLACEMENT_CHARACTER)
+        .unwrap_or(char::REPLACEMENT_CHARACTER);
+    (c.is_alphanumeric(), c.len_utf8())
 }
 
 #[cfg(test)]
