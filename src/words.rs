@@ -57,27 +57,47 @@ pub struct FoldedWordStream<'a> {
 
 impl TokenStream for FoldedWordStream<'_> {
     fn advance(&mut self) -> bool {
-        while let Some((from, to, ascii)) = next_word(self.text, self.at) {
-            self.at = to;
+        let bytes = self.text.as_bytes();
+        loop {
+            let Some(from) = next_word_start(self.text, self.at) else {
+                self.at = bytes.len();
+                return false;
+            };
             self.token.position = self.token.position.wrapping_add(1);
-            if to - from >= self.max_bytes {
+            // The word is lowercased into the token as it is scanned; one with a character
+            // outside ASCII is scanned again and folded.
+            // SAFETY: only ASCII bytes are ever pushed, so the text stays UTF-8.
+            let out = unsafe { self.token.text.as_mut_vec() };
+            out.clear();
+            let mut at = from;
+            let mut ascii = true;
+            while let Some(&b) = bytes.get(at) {
+                match FOLD[usize::from(b)] {
+                    SEPARATOR => break,
+                    NON_ASCII => match alphanumeric_char_at(self.text, at) {
+                        (true, len) => {
+                            ascii = false;
+                            at += len;
+                        }
+                        (false, _) => break,
+                    },
+                    lower => {
+                        out.push(lower);
+                        at += 1;
+                    }
+                }
+            }
+            self.at = at;
+            if at - from >= self.max_bytes {
                 continue;
             }
             self.token.offset_from = from;
-            self.token.offset_to = to;
-            self.token.text.clear();
-            let word = &self.text.as_bytes()[from..to];
-            if ascii {
-                // SAFETY: only ASCII bytes are pushed, and a string of ASCII is UTF-8.
-                let text = unsafe { self.token.text.as_mut_vec() };
-                text.extend(word.iter().map(u8::to_ascii_lowercase));
-            } else {
-                fold_non_ascii(self.non_ascii, &self.text[from..to], &mut self.token.text);
+            self.token.offset_to = at;
+            if !ascii {
+                fold_non_ascii(self.non_ascii, &self.text[from..at], &mut self.token.text);
             }
             return true;
         }
-        self.at = self.text.len();
-        false
     }
 
     fn token(&self) -> &Token {
@@ -89,7 +109,9 @@ impl TokenStream for FoldedWordStream<'_> {
     }
 }
 
-/// `word` lowercased and folded by tantivy's filters, into `out`.
+/// `word` lowercased and folded by tantivy's filters, into `out` (emptied first).
+#[cold]
+#[inline(never)]
 fn fold_non_ascii(analyzer: &mut Option<TextAnalyzer>, word: &str, out: &mut String) {
     let analyzer = analyzer.get_or_insert_with(|| {
         TextAnalyzer::builder(RawTokenizer::default())
@@ -97,62 +119,46 @@ fn fold_non_ascii(analyzer: &mut Option<TextAnalyzer>, word: &str, out: &mut Str
             .filter(AsciiFoldingFilter)
             .build()
     });
+    out.clear();
     let mut stream = analyzer.token_stream(word);
     if stream.advance() {
         out.push_str(&stream.token().text);
     }
 }
 
-/// Class of a byte: an ASCII letter or digit, another ASCII character, or part of a
-/// character outside ASCII.
-const ALNUM: u8 = 1;
+/// What a byte is: an ASCII letter or digit (given lowercased), another ASCII character,
+/// or part of a character outside ASCII.
 const SEPARATOR: u8 = 0;
-const NON_ASCII: u8 = 2;
+const NON_ASCII: u8 = 0x80;
 
-static CLASS: [u8; 256] = {
+static FOLD: [u8; 256] = {
     let mut table = [SEPARATOR; 256];
     let mut b = 0;
     while b < 256 {
         if b >= 0x80 {
             table[b] = NON_ASCII;
         } else if (b as u8).is_ascii_alphanumeric() {
-            table[b] = ALNUM;
+            table[b] = (b as u8).to_ascii_lowercase();
         }
         b += 1;
     }
     table
 };
 
-/// The next word at or after byte `at`: its byte range and whether it is all ASCII.
-fn next_word(text: &str, mut at: usize) -> Option<(usize, usize, bool)> {
+/// Where the next word starts, at or after byte `at`.
+fn next_word_start(text: &str, mut at: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     loop {
         let &b = bytes.get(at)?;
-        match CLASS[usize::from(b)] {
-            ALNUM => break,
+        match FOLD[usize::from(b)] {
             SEPARATOR => at += 1,
-            _ => match alphanumeric_char_at(text, at) {
-                (true, _) => break,
+            NON_ASCII => match alphanumeric_char_at(text, at) {
+                (true, _) => return Some(at),
                 (false, len) => at += len,
             },
+            _ => return Some(at),
         }
     }
-    let from = at;
-    let mut ascii = true;
-    while let Some(&b) = bytes.get(at) {
-        match CLASS[usize::from(b)] {
-            ALNUM => at += 1,
-            SEPARATOR => break,
-            _ => match alphanumeric_char_at(text, at) {
-                (true, len) => {
-                    ascii = false;
-                    at += len;
-                }
-                (false, _) => break,
-            },
-        }
-    }
-    Some((from, at, ascii))
 }
 
 /// Whether the non-ASCII character at byte `at` of `text` is alphanumeric, and its length.
