@@ -132,11 +132,17 @@ impl Highlighter {
             .collect::<Option<_>>()?;
         let bytes = text.as_bytes();
         let mut stem_of = |from: usize, to: usize| -> Option<String> {
-            let mut word = text[from..to].to_ascii_lowercase();
-            let head = &word[..word.len().min(3)];
-            if !self.stem_heads.iter().any(|h| h == head) {
+            // English stems keep a word's first three letters: a word whose head no stem
+            // has is not lowercased nor stemmed.
+            let head = &bytes[from..to.min(from + 3)];
+            if !self
+                .stem_heads
+                .iter()
+                .any(|h| h.as_bytes().eq_ignore_ascii_case(head))
+            {
                 return None;
             }
+            let mut word = text[from..to].to_ascii_lowercase();
             memo.get_or_insert_with(Memo::default)
                 .stem_in_place(&mut word);
             Some(word)
