@@ -425,10 +425,7 @@ impl Engine {
         }
         let facets = match (&local, &self.remote) {
             _ if !request.facets => None,
-            (Some(local), _) => Some(match &local.unfiltered_terms {
-                Some(terms) => facets::facets_of_union(&searcher, terms)?,
-                None => searcher.search(&*local.unfiltered, &FacetCounts)?,
-            }),
+            (Some(local), _) => Some(local.unfiltered_facets(&plan, &searcher)?),
             (None, Some(remote)) => Some(remote.facets(&plan.unfiltered, &plan)?),
             (None, None) => None,
         };
@@ -754,15 +751,11 @@ fn explain_safely(
 struct LocalQueries {
     conjunctive: Box<dyn Query>,
     disjunctive: Option<Box<dyn Query>>,
-    unfiltered: Box<dyn Query>,
     /// The terms of the conjunctive query when it is a plain union of them: tantivy can
     /// then skip the blocks that cannot reach the best hits, and count matches by term.
     conjunctive_terms: Option<Vec<Term>>,
     /// The same for the disjunctive query.
     disjunctive_terms: Option<Vec<Term>>,
-    /// Terms whose posting lists hold exactly the matches of the unfiltered query, if
-    /// any: its facets are then counted from them.
-    unfiltered_terms: Option<Vec<Term>>,
     /// Fields left out of the queries (no document has a term in them).
     absent: Vec<Field>,
     /// Exclusions that could not be applied.
@@ -786,12 +779,9 @@ impl LocalQueries {
         let conjunctive = plan.conjunctive.without_fields(absent);
         let disjunctive = plan.disjunctive.as_ref().map(|d| d.without_fields(absent));
         let compile = |node: &tree::Node| excluding(node.to_tantivy(), &sets);
-        let unfiltered = plan.unfiltered.without_fields(absent);
         LocalQueries {
             conjunctive: compile(&conjunctive),
             disjunctive: disjunctive.as_ref().map(compile),
-            unfiltered: compile(&unfiltered),
-            unfiltered_terms: unfiltered.matching_terms().filter(|_| sets.is_empty()),
             conjunctive_terms: conjunctive.union_terms().filter(|_| sets.is_empty()),
             disjunctive_terms: disjunctive
                 .as_ref()
@@ -801,6 +791,23 @@ impl LocalQueries {
             notes,
             exclusions: sets,
         }
+    }
+
+    /// Counts per kind, year and organization over what the plan's unfiltered query
+    /// matches (compiled only when asked: most searches want no facets). When its matches
+    /// are exactly those of some terms, they are counted from their posting lists.
+    fn unfiltered_facets(&self, plan: &Plan, searcher: &Searcher) -> Result<Facets> {
+        let unfiltered = plan.unfiltered.without_fields(&self.absent);
+        let terms = unfiltered
+            .matching_terms()
+            .filter(|_| self.exclusions.is_empty());
+        Ok(match terms {
+            Some(terms) => facets::facets_of_union(searcher, &terms)?,
+            None => searcher.search(
+                &*excluding(unfiltered.to_tantivy(), &self.exclusions),
+                &FacetCounts,
+            )?,
+        })
     }
 
     /// `node` compiled for tantivy's explanations, with this plan's exclusions.
