@@ -240,11 +240,11 @@ pub fn normalize_symbol(symbol: &str) -> String {
 pub fn symbol_values(symbol: &str) -> Vec<String> {
     let norm = normalize_symbol(symbol);
     let mut out = vec![format!("{EXACT_MARK}{norm}")];
-    let parts: Vec<&str> = norm.split('/').collect();
-    let first = if parts.len() > 1 { 2 } else { 1 };
-    for n in first..=parts.len() {
-        out.push(parts[..n].join("/"));
-    }
+    // Prefixes end where a `/` starts the next part; the first one holds two parts
+    // (`a/hrc`), or the whole symbol when it has a single part.
+    let ends = norm.match_indices('/').map(|(at, _)| at).skip(1);
+    out.extend(ends.map(|end| norm[..end].to_string()));
+    out.push(norm);
     out
 }
 
@@ -260,7 +260,10 @@ pub fn kind_code(kind: Kind) -> u64 {
 
 /// Turns a section into the document the index stores.
 pub fn to_document(f: &Fields, section: &Section, ord: u64) -> TantivyDocument {
-    let mut doc = TantivyDocument::default();
+    // The texts are written about three times (fields, `words`, the stored section).
+    let text_bytes =
+        section.title.len() + section.body.len() + section.role.as_ref().map_or(0, String::len);
+    let mut doc = TantivyDocument::with_capacity(3 * text_bytes + 512);
     doc.add_text(f.id, &section.id);
     doc.add_text(f.kind, section.kind.as_str());
     doc.add_u64(f.kind_code, kind_code(section.kind));

@@ -116,29 +116,30 @@ mod tests {
 /// Words that say what a symbol means, for searching sessions written any common way:
 /// `A/HRC/49/51/Add.1` → "HRC UNHRC Human Rights Council HRC49 49 49th session addendum 1 …".
 pub fn symbol_keywords(symbol: &str) -> String {
+    use std::fmt::Write;
     let Some(info) = symbol_info(symbol) else {
         return String::new();
     };
-    let mut words: Vec<String> = vec![info.organ.to_string(), info.organ_name.to_string()];
-    match info.organ {
-        "HRC" => words.push("UNHRC".into()),
-        "GA" => words.push("UNGA".into()),
-        "SC" => words.push("UNSC".into()),
+    let organ = info.organ;
+    let mut words = format!("{organ} {}", info.organ_name);
+    match organ {
+        "HRC" => words.push_str(" UNHRC"),
+        "GA" => words.push_str(" UNGA"),
+        "SC" => words.push_str(" UNSC"),
         _ => {}
     }
+    // Writing to a String cannot fail.
     if let Some(session) = info.session {
-        words.push(format!("{}{session}", info.organ));
-        if info.organ == "GA" {
-            words.push(format!("UNGA{session}"));
+        let _ = write!(words, " {organ}{session}");
+        if organ == "GA" {
+            let _ = write!(words, " UNGA{session}");
         }
-        words.push(session.to_string());
-        words.push(ordinal(session));
-        words.push("session".into());
+        let _ = write!(words, " {session} {} session", ordinal(session));
     }
     if let Some(add) = info.addendum {
-        words.push(format!("addendum {add} Add.{add} add{add}"));
+        let _ = write!(words, " addendum {add} Add.{add} add{add}");
     }
-    words.join(" ")
+    words
 }
 
 /// 1 → "1st", 2 → "2nd", 3 → "3rd", 11 → "11th", 49 → "49th".
