@@ -227,6 +227,21 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
+/// Each token of `text` under `analyzer` with its position and byte offsets (for tests
+/// comparing analyzers).
+#[cfg(test)]
+pub fn token_details(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+) -> Vec<(String, usize, usize, usize)> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(t) = stream.next() {
+        out.push((t.text.clone(), t.position, t.offset_from, t.offset_to));
+    }
+    out
+}
+
 /// Normalizes a symbol for the index and queries: trimmed, lowercased, no trailing dot.
 pub fn normalize_symbol(symbol: &str) -> String {
     symbol

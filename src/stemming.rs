@@ -263,16 +263,8 @@ impl<T: TokenStream> TokenStream for MemoStemmerStream<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::token_details as tokens;
     use tantivy::tokenizer::{LowerCaser, SimpleTokenizer};
-
-    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
-        let mut out = Vec::new();
-        let mut stream = analyzer.token_stream(text);
-        while let Some(t) = stream.next() {
-            out.push((t.text.clone(), t.position, t.offset_from, t.offset_to));
-        }
-        out
-    }
 
     /// tantivy's stemming analyzer, and the same with the memo.
     fn plain_and_memo_analyzers() -> (TextAnalyzer, TextAnalyzer) {

@@ -175,6 +175,7 @@ fn alphanumeric_char_at(text: &str, at: usize) -> (bool, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::token_details as tokens;
     use proptest::prelude::*;
     use tantivy::tokenizer::{RemoveLongFilter, SimpleTokenizer};
 
@@ -185,15 +186,6 @@ mod tests {
             .filter(LowerCaser)
             .filter(AsciiFoldingFilter)
             .build()
-    }
-
-    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
-        let mut out = Vec::new();
-        let mut stream = analyzer.token_stream(text);
-        while let Some(t) = stream.next() {
-            out.push((t.text.clone(), t.position, t.offset_from, t.offset_to));
-        }
-        out
     }
 
     fn assert_same(text: &str, max_bytes: usize) {
