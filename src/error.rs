@@ -53,6 +53,14 @@ pub enum Error {
         /// The lock file.
         lock: PathBuf,
     },
+    /// A directory named as an index is not one tipdex may build in.
+    #[error("cannot build an index in {}: {message}; name a new or empty directory", path.display())]
+    NotAnIndexDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why it is refused.
+        message: String,
+    },
     /// A request parameter is invalid.
     #[error("invalid {parameter}: {message}")]
     InvalidRequest {

@@ -184,11 +184,17 @@ impl Glossary {
         Glossary::parse(BUILTIN, "built-in glossary.toml").expect("the shipped glossary parses")
     }
 
-    /// The glossary text of a corpus directory: its `glossary.toml`, else the built-in one.
+    /// The glossary text of a corpus directory: its `glossary.toml` (a regular file
+    /// inside it, at most 16 MiB), else the built-in one.
     pub fn text_for_corpus(dir: &Path) -> Result<String> {
         let path = dir.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(text),
+        let read = crate::files::open_regular(&path, false)
+            .and_then(|(file, _)| crate::files::read_bounded(file, 16 << 20));
+        match read {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::Glossary {
+                file: path.display().to_string(),
+                message: "not valid UTF-8 text".into(),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BUILTIN.to_string()),
             Err(e) => Err(Error::io(path, e)),
         }

@@ -8,6 +8,7 @@
 pub mod backend;
 pub mod corpus;
 pub mod error;
+pub mod files;
 pub mod glossary;
 pub mod index;
 pub mod quickwit;

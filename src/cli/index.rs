@@ -5,6 +5,8 @@ use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tipdex::backend::Backend;
+use tipdex::corpus::LoadOptions;
+use tipdex::index::{BuildLock, IndexDir};
 
 /// Flags of `tipdex index`.
 #[derive(Debug, clap::Args)]
@@ -17,24 +19,55 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also read files that symbolic links in the corpus lead to outside it (links
+    /// inside the corpus are always followed; FIFOs and devices are never read).
+    #[arg(long)]
+    pub follow_links: bool,
 }
 
 /// Builds the index and reports what it did.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let corpus = corpus_dir(args.corpus.as_deref());
     let backend = args.location.backend()?;
-    build_index(&corpus, &args.location.path(), backend.as_ref(), args.quiet)
+    let options = LoadOptions {
+        follow_links: args.follow_links,
+        ..LoadOptions::default()
+    };
+    build_index(
+        &corpus,
+        &options,
+        &args.location.path(),
+        backend.as_ref(),
+        args.quiet,
+    )
 }
 
 /// Loads `corpus` and builds the index at `index`, publishing it to `backend` (`None`:
 /// where the current generation was published, if anywhere) before it becomes
-/// current; prints a summary unless `quiet`.
+/// current; prints a summary unless `quiet`. Fails at once when another build holds
+/// the index's lock, and before reading the corpus when `index` is not tipdex's.
 pub fn build_index(
     corpus: &Path,
+    options: &LoadOptions,
     index: &Path,
     backend: Option<&Backend>,
     quiet: bool,
 ) -> anyhow::Result<()> {
+    let lock = IndexDir::claim(index)
+        .and_then(|dir| dir.lock())
+        .with_context(|| format!("cannot build the index at {}", index.display()))?;
+    build_locked(corpus, options, &lock, backend, quiet)
+}
+
+/// [`build_index`] with the index's build lock already held.
+pub fn build_locked(
+    corpus: &Path,
+    options: &LoadOptions,
+    lock: &BuildLock,
+    backend: Option<&Backend>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let index = lock.root();
     let started = Instant::now();
     // Without a choice, a rebuild goes where the current generation went.
     let recorded: Option<Backend> = match backend {
@@ -45,7 +78,7 @@ pub fn build_index(
             .and_then(|text| text.parse().ok()),
     };
     let backend = backend.or(recorded.as_ref());
-    let (loaded, mut provenance) = load_corpus(corpus)?;
+    let (loaded, mut provenance) = load_corpus(corpus, options)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
@@ -74,7 +107,7 @@ pub fn build_index(
         None => Ok(()),
     };
     let options = tipdex::index::WriterOptions::for_sections(sections.len());
-    let info = tipdex::index::build_and_publish(sections, index, &provenance, options, &publish)
+    let info = tipdex::index::build_and_publish(sections, lock, &provenance, options, &publish)
         .with_context(|| format!("cannot build the index at {}", index.display()))?;
     if let Some(target) = target {
         let kept = tipdex::index::generations(index);

@@ -10,7 +10,9 @@ pub mod serve;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
-use tipdex::index::Provenance;
+use std::time::Duration;
+use tipdex::corpus::LoadOptions;
+use tipdex::index::{IndexDir, Provenance};
 
 /// Default corpus directory (relative to the working directory).
 pub const DEFAULT_CORPUS: &str = "corpus";
@@ -97,22 +99,68 @@ impl IndexLocation {
 
     /// The index path, building the default index from the default corpus first when
     /// it is missing or older than the corpus. An index the user named is never built here.
+    /// When another process is building it, waits for that build (up to
+    /// [`build_wait`]), then answers from what is there.
     pub fn ensure(&self) -> anyhow::Result<PathBuf> {
         if let Some(path) = self.explicit() {
             return Ok(path);
         }
         let index = PathBuf::from(DEFAULT_INDEX);
         let corpus = corpus_dir(None);
+        if !needs_build(&index, &corpus) {
+            return Ok(index);
+        }
+        let dir = IndexDir::claim(&index)
+            .with_context(|| format!("cannot build the default index {}", index.display()))?;
+        let lock = match dir.lock() {
+            Ok(lock) => lock,
+            Err(tipdex::Error::IndexLocked { .. }) => {
+                let wait = build_wait();
+                eprintln!(
+                    "tipdex: another process is building the index {}; waiting for it (up to {} s)",
+                    index.display(),
+                    wait.as_secs()
+                );
+                match dir.lock_waiting(wait)? {
+                    Some(lock) => lock,
+                    None if tipdex::index::current_info(&index).is_ok() => {
+                        eprintln!(
+                            "tipdex: the build is still running after {} s: answering from the index as it is",
+                            wait.as_secs()
+                        );
+                        return Ok(index);
+                    }
+                    None => anyhow::bail!(
+                        "the index {} is still being built by another process after {} s; try again when it finishes",
+                        index.display(),
+                        wait.as_secs()
+                    ),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // The build this process waited for may have done the work.
         if needs_build(&index, &corpus) {
             eprintln!(
                 "tipdex: building the index {} from {} (first run or corpus changed)",
                 index.display(),
                 corpus.display()
             );
-            index::build_index(&corpus, &index, self.backend()?.as_ref(), true)?;
+            let options = build_options(&index);
+            index::build_locked(&corpus, &options, &lock, self.backend()?.as_ref(), true)?;
         }
         Ok(index)
     }
+}
+
+/// How long a query waits for another process's build of the default index:
+/// `$TIPDEX_BUILD_WAIT_SECS`, else two minutes.
+pub fn build_wait() -> Duration {
+    let secs = std::env::var("TIPDEX_BUILD_WAIT_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(120);
+    Duration::from_secs(secs.min(24 * 3600))
 }
 
 /// The corpus directory: the flag, else $TIPDEX_CORPUS, else `corpus`.
@@ -131,16 +179,28 @@ fn needs_build(index: &Path, corpus: &Path) -> bool {
     // opening it fails below.
     match tipdex::index::current_info(index) {
         Ok(info) if info.format_version == tipdex::schema::FORMAT_VERSION => {
-            let now = tipdex::index::corpus_fingerprint(corpus);
+            let now = tipdex::corpus::corpus_fingerprint(corpus, &build_options(index));
             now.is_some() && info.corpus_fingerprint != now
         }
         _ => corpus.is_dir(),
     }
 }
 
+/// How the default index is rebuilt: as the current generation was built (links
+/// followed if `tipdex index --follow-links` built it).
+fn build_options(index: &Path) -> LoadOptions {
+    LoadOptions {
+        follow_links: tipdex::index::current_info(index).is_ok_and(|i| i.follow_links),
+        ..LoadOptions::default()
+    }
+}
+
 /// Loads a corpus, failing (without touching any index) if a file could not be read.
-pub fn load_corpus(corpus: &Path) -> anyhow::Result<(tipdex::corpus::Corpus, Provenance)> {
-    let loaded = tipdex::corpus::load(corpus)
+pub fn load_corpus(
+    corpus: &Path,
+    options: &LoadOptions,
+) -> anyhow::Result<(tipdex::corpus::Corpus, Provenance)> {
+    let loaded = tipdex::corpus::load_with(corpus, options)
         .with_context(|| format!("cannot load corpus {}", corpus.display()))?;
     if !loaded.errors.is_empty() {
         for e in &loaded.errors {
@@ -152,7 +212,10 @@ pub fn load_corpus(corpus: &Path) -> anyhow::Result<(tipdex::corpus::Corpus, Pro
             corpus.display()
         );
     }
-    let glossary = tipdex::glossary::Glossary::text_for_corpus(corpus)?;
+    let glossary = loaded
+        .glossary
+        .clone()
+        .unwrap_or_else(|| tipdex::glossary::BUILTIN.to_string());
     tipdex::glossary::Glossary::parse(
         &glossary,
         &corpus
@@ -163,10 +226,11 @@ pub fn load_corpus(corpus: &Path) -> anyhow::Result<(tipdex::corpus::Corpus, Pro
     .context("the index was left unchanged")?;
     let provenance = Provenance {
         corpus: Some(corpus.to_path_buf()),
-        fingerprint: tipdex::index::corpus_fingerprint(corpus),
+        fingerprint: Some(loaded.fingerprint.clone()),
         warnings: loaded.warnings.clone(),
         glossary: Some(glossary),
         backend: None,
+        follow_links: options.follow_links,
     };
     Ok((loaded, provenance))
 }

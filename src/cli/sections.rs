@@ -10,11 +10,18 @@ pub struct Args {
     /// Corpus directory.
     #[arg(long, env = "TIPDEX_CORPUS", default_value = "corpus")]
     pub corpus: PathBuf,
+    /// Also read files that symbolic links lead to outside the corpus.
+    #[arg(long)]
+    pub follow_links: bool,
 }
 
 /// Loads the corpus and prints one JSON object per section.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let corpus = tipdex::corpus::load(&args.corpus)
+    let options = tipdex::corpus::LoadOptions {
+        follow_links: args.follow_links,
+        ..Default::default()
+    };
+    let corpus = tipdex::corpus::load_with(&args.corpus, &options)
         .with_context(|| format!("cannot load corpus {}", args.corpus.display()))?;
     for warning in &corpus.warnings {
         eprintln!("warning: {warning}");

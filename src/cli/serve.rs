@@ -8,6 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tipdex::server::{live::LiveEngine, Limits};
 
+/// Longest `--request-timeout`, in seconds (an hour).
+const MAX_REQUEST_TIMEOUT_SECS: f64 = 3600.0;
+
 /// Flags of `tipdex serve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,9 +27,12 @@ pub struct Args {
 
 /// Opens the index, binds, prints `listening on http://ADDR` to stderr and serves.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if !(args.request_timeout.is_finite() && args.request_timeout > 0.0) {
+    if !(args.request_timeout.is_finite()
+        && args.request_timeout > 0.0
+        && args.request_timeout <= MAX_REQUEST_TIMEOUT_SECS)
+    {
         anyhow::bail!(
-            "invalid --request-timeout {}: a positive number of seconds",
+            "invalid --request-timeout {}: a number of seconds above 0 and at most {MAX_REQUEST_TIMEOUT_SECS}",
             args.request_timeout
         );
     }

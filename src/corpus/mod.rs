@@ -8,12 +8,15 @@ mod markdown;
 mod section;
 pub mod symbol;
 pub mod text;
+pub mod walk;
 
 pub use section::{fold_char, normalize_whitespace, slug, Kind, Section, Source, Warning};
+pub use walk::{corpus_fingerprint, LoadOptions};
 
 use crate::error::{Error, Result};
+use crate::files;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Everything loaded from a corpus directory.
 #[derive(Debug, Default)]
@@ -26,42 +29,72 @@ pub struct Corpus {
     pub errors: Vec<Error>,
     /// Files read, relative to the corpus directory.
     pub files: Vec<String>,
+    /// The corpus's own glossary text (`glossary.toml`), if it has one.
+    pub glossary: Option<String>,
+    /// Fingerprint of the files as they were read (see [`walk::corpus_fingerprint`]).
+    pub fingerprint: String,
 }
 
 /// File names in a corpus directory that are not sections (read by other modules).
 pub const NON_SECTION_FILES: [&str; 1] = ["glossary.toml"];
 
-/// Reads every file under `dir` (sorted, recursive) into sections.
+/// Largest glossary file read.
+const MAX_GLOSSARY_BYTES: u64 = 16 << 20;
+
+/// Reads every file under `dir` (sorted, recursive) into sections, with the default
+/// [`LoadOptions`].
 ///
 /// Fails only when the directory itself cannot be read; a bad file is recorded in
 /// [`Corpus::errors`] and the other files still load.
 pub fn load(dir: &Path) -> Result<Corpus> {
-    let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
-    if !meta.is_dir() {
-        return Err(Error::CorpusDir {
-            path: dir.to_path_buf(),
-            message: "not a directory".into(),
-        });
-    }
-    let mut files = Vec::new();
-    walk(dir, &mut files)?;
-    files.sort();
-    let mut corpus = Corpus::default();
-    for path in files {
-        let rel = relative(dir, &path);
-        if NON_SECTION_FILES.contains(&rel.as_str()) {
+    load_with(dir, &LoadOptions::default())
+}
+
+/// [`load`] with explicit options (links, size limits).
+pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Corpus> {
+    let walked = walk::walk(dir, options)?;
+    let mut corpus = Corpus {
+        warnings: walked.warnings,
+        ..Corpus::default()
+    };
+    let mut stamps = Vec::with_capacity(walked.files.len());
+    for file in walked.files {
+        let opened = files::open_regular(&file.path, file.follow);
+        let (handle, meta) = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                stamps.push(format!("{}\0unreadable", file.rel));
+                corpus.errors.push(Error::io(dir.join(&file.rel), e));
+                continue;
+            }
+        };
+        // The stamp of what is read, taken before reading it.
+        stamps.push(walk::stamp(&file.rel, &meta));
+        if NON_SECTION_FILES.contains(&file.rel.as_str()) {
+            match files::read_bounded(handle, MAX_GLOSSARY_BYTES) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => corpus.glossary = Some(text),
+                    Err(_) => corpus.errors.push(Error::Corpus {
+                        file: file.rel.clone(),
+                        line: 1,
+                        message: "not valid UTF-8 text".into(),
+                    }),
+                },
+                Err(e) => corpus.errors.push(Error::io(dir.join(&file.rel), e)),
+            }
             continue;
         }
-        match load_file(&path, &rel) {
+        match load_file(handle, &file.rel, options) {
             Ok(FileLoad::Sections(sections, warnings)) => {
                 corpus.sections.extend(sections);
                 corpus.warnings.extend(warnings);
-                corpus.files.push(rel);
+                corpus.files.push(file.rel);
             }
             Ok(FileLoad::Skipped(warning)) => corpus.warnings.push(warning),
             Err(e) => corpus.errors.push(e),
         }
     }
+    corpus.fingerprint = walk::fingerprint(stamps);
     assign_ids(&mut corpus.sections);
     Ok(corpus)
 }
@@ -89,7 +122,7 @@ enum FileLoad {
     Skipped(Warning),
 }
 
-fn load_file(path: &Path, rel: &str) -> Result<FileLoad> {
+fn load_file(handle: std::fs::File, rel: &str, options: &LoadOptions) -> Result<FileLoad> {
     let skipped = |message: String| {
         FileLoad::Skipped(Warning {
             file: rel.to_string(),
@@ -97,7 +130,23 @@ fn load_file(path: &Path, rel: &str) -> Result<FileLoad> {
             message,
         })
     };
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let ext = Path::new(rel)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(
+        ext.as_deref(),
+        Some("txt" | "md" | "markdown" | "jsonl" | "ndjson")
+    ) {
+        return Ok(skipped(
+            "skipped: unknown file extension (expected .txt, .md or .jsonl)".into(),
+        ));
+    }
+    let bytes = files::read_bounded(handle, options.max_file_bytes).map_err(|e| Error::Corpus {
+        file: rel.to_string(),
+        line: 0,
+        message: format!("cannot be read: {e}"),
+    })?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -115,7 +164,10 @@ fn load_file(path: &Path, rel: &str) -> Result<FileLoad> {
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     match parse_file(rel, text) {
-        Some(Ok((sections, warnings))) => Ok(FileLoad::Sections(sections, warnings)),
+        Some(Ok((mut sections, mut warnings))) => {
+            cut_long_bodies(&mut sections, options.max_section_bytes, &mut warnings);
+            Ok(FileLoad::Sections(sections, warnings))
+        }
         Some(Err(e)) => Err(e),
         None => Ok(skipped(
             "skipped: unknown file extension (expected .txt, .md or .jsonl)".into(),
@@ -123,31 +175,26 @@ fn load_file(path: &Path, rel: &str) -> Result<FileLoad> {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let path = entry.path();
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
+/// Cuts bodies longer than `max` bytes at a character boundary, with a warning each.
+fn cut_long_bodies(sections: &mut [Section], max: usize, warnings: &mut Vec<Warning>) {
+    for section in sections.iter_mut().filter(|s| s.body.len() > max) {
+        let mut end = max;
+        while !section.body.is_char_boundary(end) {
+            end -= 1;
         }
-        let file_type = entry.file_type().map_err(|e| Error::io(&path, e))?;
-        if file_type.is_dir() {
-            walk(&path, out)?;
-        } else {
-            out.push(path);
-        }
+        let length = section.body.len();
+        section.body.truncate(end);
+        warnings.push(Warning {
+            file: section.source.file.clone(),
+            line: section.source.lines[0],
+            message: format!(
+                "section `{}` is {} long: its text was cut at the limit of {}",
+                section.title.chars().take(60).collect::<String>(),
+                files::human_bytes(length as u64),
+                files::human_bytes(max as u64)
+            ),
+        });
     }
-    Ok(())
-}
-
-fn relative(dir: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(dir).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Gives every section a readable id, unique across the corpus; ids given by a file are kept.

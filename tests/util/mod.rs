@@ -6,9 +6,12 @@ pub mod relevance;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The tipdex binary built by cargo for this test run.
+/// The tipdex binary built by cargo for this test run (`$TIPDEX_TEST_BIN` runs the
+/// tests against another build, e.g. to see a regression test fail before its fix).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_tipdex"))
+    std::env::var_os("TIPDEX_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tipdex")))
 }
 
 /// The shipped corpus directory.

@@ -1,14 +1,14 @@
 //! Building an index on disk, atomically, and opening the current one.
 //!
-//! Layout of an index directory:
-//! ```text
-//! INDEX/CURRENT          name of the generation in use (replaced atomically)
-//! INDEX/gen-<stamp>/     one complete tantivy index + tipdex.json (build facts)
-//! INDEX/.lock            held while a build runs
-//! ```
 //! A build writes a new generation in a temporary directory, renames it into place,
 //! then switches `CURRENT`: readers see the old index or the new one, never a mix, and
-//! a build that fails or is killed leaves the previous generation in use.
+//! a build that fails or is killed leaves the previous generation in use. The
+//! directory is tipdex's own ([`owned`]): builds touch only what tipdex recorded there.
+
+mod owned;
+mod readonly;
+
+pub use owned::{BuildLock, IndexDir, GEN_PREFIX, MARKER};
 
 use crate::corpus::{Kind, Section, Warning};
 use crate::error::{Error, Result};
@@ -17,21 +17,16 @@ use crate::schema::{self, Fields, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::Index;
 
-const CURRENT: &str = "CURRENT";
-const LOCK: &str = ".lock";
+use owned::CURRENT;
+
 const INFO: &str = "tipdex.json";
-/// Prefix of every generation directory's name.
-pub const GEN_PREFIX: &str = "gen-";
 /// Document-store block size: a hit decompresses one block, so smaller blocks make
 /// fetching ten results cheaper (tantivy's default is 16 KiB).
 const DOC_STORE_BLOCK_BYTES: usize = 4096;
-const TMP_SUFFIX: &str = ".tmp";
 
 /// Facts about one build, stored beside the index.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -58,6 +53,9 @@ pub struct BuildInfo {
     /// (`quickwit=http://HOST:PORT/NAME`); see [`crate::backend::Backend`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<String>,
+    /// The corpus was read following symbolic links out of it (`tipdex index --follow-links`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub follow_links: bool,
 }
 
 /// Where the sections came from, recorded in [`BuildInfo`].
@@ -65,7 +63,7 @@ pub struct BuildInfo {
 pub struct Provenance {
     /// Corpus directory.
     pub corpus: Option<PathBuf>,
-    /// Corpus fingerprint, see [`corpus_fingerprint`].
+    /// Corpus fingerprint, see [`crate::corpus::corpus_fingerprint`].
     pub fingerprint: Option<String>,
     /// Parser warnings.
     pub warnings: Vec<Warning>,
@@ -73,6 +71,8 @@ pub struct Provenance {
     pub glossary: Option<String>,
     /// The backend the generation is published to (`None`: local only).
     pub backend: Option<String>,
+    /// The corpus was read following links out of it.
+    pub follow_links: bool,
 }
 
 /// An opened index generation.
@@ -112,7 +112,9 @@ impl WriterOptions {
     }
 }
 
-/// Builds a new generation from `sections` and makes it current. Holds the lock throughout.
+/// Builds a new generation from `sections` at `root` and makes it current: claims the
+/// directory ([`IndexDir::claim`]) and holds its lock throughout (failing at once when
+/// another build holds it).
 pub fn build(sections: &[Section], root: &Path, provenance: &Provenance) -> Result<BuildInfo> {
     build_with(
         sections,
@@ -129,41 +131,42 @@ pub fn build_with(
     provenance: &Provenance,
     options: WriterOptions,
 ) -> Result<BuildInfo> {
-    build_and_publish(sections, root, provenance, options, &|_| Ok(()))
+    let lock = IndexDir::claim(root)?.lock()?;
+    build_and_publish(sections, &lock, provenance, options, &|_| Ok(()))
 }
 
-/// [`build_with`], calling `publish` with the new generation's name once it is complete
-/// on disk and before it becomes current: if `publish` fails, the generation is
-/// discarded and the previous one stays current.
+/// Builds a new generation in the directory `lock` holds, calling `publish` with its
+/// name once it is complete on disk and before it becomes current: if `publish` fails,
+/// the generation is discarded and the previous one stays current. Afterwards the
+/// recorded generations but the new one and the one it replaced are removed.
 pub fn build_and_publish(
     sections: &[Section],
-    root: &Path,
+    lock: &BuildLock,
     provenance: &Provenance,
     options: WriterOptions,
     publish: &dyn Fn(&str) -> Result<()>,
 ) -> Result<BuildInfo> {
     let started = Instant::now();
-    fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
-    let _lock = acquire_lock(root)?;
-    remove_leftovers(root);
+    let root = lock.root();
+    lock.remove_unfinished()?;
+    let previous = current_generation(root).ok();
     let generation = new_generation_name();
-    let tmp = root.join(format!("{generation}{TMP_SUFFIX}"));
-    let result = write_generation(sections, &tmp, provenance, options, started);
-    let info = match result {
+    let written = lock.begin(&generation).and_then(|tmp| {
+        let info = write_generation(sections, &tmp, provenance, options, started)?;
+        lock.complete(&generation)?;
+        publish(&generation)?;
+        Ok(info)
+    });
+    let info = match written {
         Ok(info) => info,
         Err(e) => {
-            let _ = fs::remove_dir_all(&tmp);
+            lock.discard(&generation);
             return Err(e);
         }
     };
-    let final_dir = root.join(&generation);
-    fs::rename(&tmp, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
-    if let Err(e) = publish(&generation) {
-        let _ = fs::remove_dir_all(&final_dir);
-        return Err(e);
-    }
-    switch_current(root, &generation)?;
-    remove_old_generations(root, &generation);
+    lock.switch_current(&generation)?;
+    // The new generation is in use; a failure to tidy up is left for the next build.
+    let _ = lock.remove_old(&generation, previous.as_deref());
     Ok(info)
 }
 
@@ -174,7 +177,6 @@ fn write_generation(
     options: WriterOptions,
     started: Instant,
 ) -> Result<BuildInfo> {
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let (schema, fields) = schema::build_schema();
     let settings = tantivy::IndexSettings {
         docstore_blocksize: DOC_STORE_BLOCK_BYTES,
@@ -211,18 +213,20 @@ fn write_generation(
         corpus_fingerprint: provenance.fingerprint.clone(),
         warnings: provenance.warnings.len(),
         backend: provenance.backend.clone(),
+        follow_links: provenance.follow_links,
     };
     if let Some(text) = &provenance.glossary {
         let compiled = Glossary::parse(text, glossary::FILE_NAME)?;
-        write_synced(&dir.join(glossary::FILE_NAME), text.as_bytes())?;
+        owned::write_file_synced(&dir.join(glossary::FILE_NAME), text.as_bytes(), false)?;
         let lines = compiled.to_lines();
-        write_synced(
+        owned::write_file_synced(
             &dir.join(glossary::COMPILED_LINES_FILE_NAME),
             lines.as_bytes(),
+            false,
         )?;
     }
     let json = serde_json::to_vec_pretty(&info).expect("build info serializes");
-    write_synced(&dir.join(INFO), &json)?;
+    owned::write_file_synced(&dir.join(INFO), &json, false)?;
     share_like_siblings(dir);
     sync_dir(dir);
     Ok(info)
@@ -276,7 +280,7 @@ fn open_generation(root: &Path, generation: String, query: Option<&str>) -> Resu
     }
     let size_bytes = dir_size(&dir);
     let in_memory = size_bytes <= IN_MEMORY_BYTES;
-    let index = ReadOnlyGeneration::open(&dir, in_memory)
+    let index = readonly::ReadOnlyGeneration::open(&dir, in_memory)
         .and_then(Index::open)
         .map_err(|e| unusable(e.to_string()))?;
     schema::register_analyzers(&index);
@@ -321,120 +325,12 @@ fn open_glossary(dir: &Path, query: Option<&str>) -> Result<Glossary> {
     })
 }
 
-/// A complete generation, opened for searching. tantivy takes a lock file
-/// (`.tantivy-meta.lock`, opened for writing) while it opens segments, so that a writer
-/// in the same directory cannot delete them meanwhile; a generation is never written
-/// again once complete, so that lock is skipped here, and an index on a read-only file
-/// system, or in a directory the user may only read, can still be searched. Everything
-/// else goes to tantivy's memory-mapped directory, except that the files of a small
-/// generation are read into memory: then nothing done to them on disk afterwards (a file
-/// truncated in place, say) can reach a running server through its memory maps. Each
-/// file is read once (opening the index and verifying its checksums share the bytes).
-#[derive(Debug, Clone)]
-struct ReadOnlyGeneration {
-    mmap: tantivy::directory::MmapDirectory,
-    dir: PathBuf,
-    in_memory: bool,
-    read: std::sync::Arc<std::sync::Mutex<BTreeMap<PathBuf, tantivy::directory::OwnedBytes>>>,
-}
-
-impl ReadOnlyGeneration {
-    fn open(dir: &Path, in_memory: bool) -> tantivy::Result<ReadOnlyGeneration> {
-        let mmap =
-            tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
-        Ok(ReadOnlyGeneration {
-            mmap,
-            dir: dir.to_path_buf(),
-            in_memory,
-            read: Default::default(),
-        })
-    }
-
-    /// The whole file at `path`, read into memory.
-    fn read_file(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<std::sync::Arc<dyn tantivy::directory::FileHandle>, OpenReadError>
-    {
-        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(bytes) = read.get(path) {
-            return Ok(std::sync::Arc::new(bytes.clone()));
-        }
-        match fs::read(self.dir.join(path)) {
-            Ok(bytes) => {
-                let bytes = tantivy::directory::OwnedBytes::new(bytes);
-                read.insert(path.to_path_buf(), bytes.clone());
-                Ok(std::sync::Arc::new(bytes))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err(OpenReadError::FileDoesNotExist(path.to_path_buf()))
-            }
-            Err(e) => Err(OpenReadError::wrap_io_error(e, path.to_path_buf())),
-        }
-    }
-}
-
-impl tantivy::Directory for ReadOnlyGeneration {
-    fn get_file_handle(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<std::sync::Arc<dyn tantivy::directory::FileHandle>, OpenReadError>
-    {
-        if self.in_memory {
-            self.read_file(path)
-        } else {
-            self.mmap.get_file_handle(path)
-        }
-    }
-
-    fn delete(&self, path: &Path) -> std::result::Result<(), DeleteError> {
-        self.mmap.delete(path)
-    }
-
-    fn exists(&self, path: &Path) -> std::result::Result<bool, OpenReadError> {
-        self.mmap.exists(path)
-    }
-
-    fn open_write(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<tantivy::directory::WritePtr, OpenWriteError> {
-        self.mmap.open_write(path)
-    }
-
-    fn atomic_read(&self, path: &Path) -> std::result::Result<Vec<u8>, OpenReadError> {
-        self.mmap.atomic_read(path)
-    }
-
-    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
-        self.mmap.atomic_write(path, data)
-    }
-
-    fn sync_directory(&self) -> std::io::Result<()> {
-        self.mmap.sync_directory()
-    }
-
-    fn watch(
-        &self,
-        callback: tantivy::directory::WatchCallback,
-    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
-        self.mmap.watch(callback)
-    }
-
-    fn acquire_lock(
-        &self,
-        _lock: &tantivy::directory::Lock,
-    ) -> std::result::Result<tantivy::directory::DirectoryLock, LockError> {
-        Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
-    }
-}
-
 /// The name of the current generation, or an error saying there is no index.
 pub fn current_generation(root: &Path) -> Result<String> {
     let current = root.join(CURRENT);
-    match fs::read_to_string(&current) {
-        Ok(name) => {
-            let name = name.trim().to_string();
+    match crate::files::read_own_file(&current, 4096) {
+        Ok(bytes) => {
+            let name = String::from_utf8_lossy(&bytes).trim().to_string();
             let valid =
                 name.starts_with(GEN_PREFIX) && !name.contains(['/', '\\']) && name.len() < 100;
             if !valid || !root.join(&name).is_dir() {
@@ -468,80 +364,11 @@ pub fn exists(root: &Path) -> bool {
     root.join(CURRENT).exists()
 }
 
-/// A fingerprint of the corpus files: changes when a file is added, removed, resized or touched.
-pub fn corpus_fingerprint(dir: &Path) -> Option<String> {
-    let mut entries = Vec::new();
-    collect_stamps(dir, dir, &mut entries).ok()?;
-    entries.sort();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for e in entries {
-        for b in e.bytes() {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    Some(format!("{hash:016x}"))
-}
-
-fn collect_stamps(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let meta = entry.metadata()?;
-        let path = entry.path();
-        if meta.is_dir() {
-            collect_stamps(root, &path, out)?;
-        } else {
-            let mtime = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .display()
-                .to_string();
-            out.push(format!("{rel}\0{}\0{mtime}", meta.len()));
-        }
-    }
-    Ok(())
-}
-
-/// The lock held while building; released when dropped (or when the process dies).
-struct BuildLock(#[allow(dead_code)] File);
-
-fn acquire_lock(root: &Path) -> Result<BuildLock> {
-    let path = root.join(LOCK);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(BuildLock(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::IndexLocked {
-            path: root.to_path_buf(),
-            lock: path,
-        }),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
-    }
-}
-
 fn new_generation_name() -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     format!("{GEN_PREFIX}{nanos:024}-{}", std::process::id())
-}
-
-fn switch_current(root: &Path, generation: &str) -> Result<()> {
-    let tmp = root.join(format!("{CURRENT}{TMP_SUFFIX}"));
-    write_synced(&tmp, generation.as_bytes())?;
-    let current = root.join(CURRENT);
-    fs::rename(&tmp, &current).map_err(|e| Error::io(&current, e))?;
-    sync_dir(root);
-    Ok(())
 }
 
 /// tantivy writes `meta.json` and `.managed.json` through temporary files, readable by
@@ -555,60 +382,16 @@ fn share_like_siblings(dir: &Path) {
     }
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = File::create(path).map_err(|e| Error::io(path, e))?;
-    f.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    f.sync_all().map_err(|e| Error::io(path, e))
-}
-
 fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
 }
 
-/// Removes temporary directories left by builds that were interrupted (the lock is held).
-fn remove_leftovers(root: &Path) {
-    for name in generation_names(root) {
-        if name.ends_with(TMP_SUFFIX) {
-            let _ = fs::remove_dir_all(root.join(name));
-        }
-    }
-}
-
-/// Keeps the current generation and the one before it (still open in running readers).
-fn remove_old_generations(root: &Path, current: &str) {
-    let mut complete: Vec<String> = generation_names(root)
-        .into_iter()
-        .filter(|n| !n.ends_with(TMP_SUFFIX) && n != current)
-        .collect();
-    complete.sort();
-    let keep_previous = complete.pop();
-    for name in complete {
-        let _ = fs::remove_dir_all(root.join(name));
-    }
-    drop(keep_previous);
-}
-
-/// Names of the complete generations at `root` (the current one and the one kept before it).
+/// Names of the complete generations tipdex recorded at `root`, oldest first (the
+/// current one and the one kept before it).
 pub fn generations(root: &Path) -> Vec<String> {
-    let mut names: Vec<String> = generation_names(root)
-        .into_iter()
-        .filter(|n| !n.ends_with(TMP_SUFFIX))
-        .collect();
-    names.sort();
-    names
-}
-
-fn generation_names(root: &Path) -> Vec<String> {
-    fs::read_dir(root)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(GEN_PREFIX))
-                .collect()
-        })
-        .unwrap_or_default()
+    owned::recorded_generations(root).unwrap_or_default()
 }
 
 fn dir_size(dir: &Path) -> u64 {
@@ -650,11 +433,20 @@ mod tests {
         assert_ne!(generations[0], generations[2]);
         let opened = open(&root).unwrap();
         assert_eq!(opened.info.total, 1);
-        assert_eq!(
-            generation_names(&root).len(),
-            2,
-            "current and previous only"
-        );
+        let recorded = super::generations(&root);
+        assert_eq!(recorded.len(), 2, "current and previous only");
+        let on_disk = fs::read_dir(&root)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(GEN_PREFIX)
+            })
+            .count();
+        assert_eq!(on_disk, 2);
+        assert_eq!(recorded, generations[1..]);
     }
 
     #[test]
@@ -678,8 +470,7 @@ mod tests {
     fn a_second_builder_is_refused_while_the_lock_is_held() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("idx");
-        fs::create_dir_all(&root).unwrap();
-        let _held = acquire_lock(&root).unwrap();
+        let _held = IndexDir::claim(&root).unwrap().lock().unwrap();
         let err = build(&sections(), &root, &Provenance::default()).unwrap_err();
         assert!(matches!(err, Error::IndexLocked { .. }), "{err}");
     }
