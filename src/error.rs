@@ -69,6 +69,21 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A search ran out of the time it was given.
+    #[error("the search took longer than the {:.1} s allowed", allowed.as_secs_f64())]
+    OutOfTime {
+        /// The time allowed.
+        allowed: std::time::Duration,
+    },
+    /// Whoever asked for a search no longer waits for its answer.
+    #[error("the search was cancelled")]
+    Cancelled,
+    /// The answer to a search would be larger than allowed.
+    #[error("the answer would be larger than {}: ask for fewer hits or fewer highlighted attributes", crate::files::human_bytes(*limit as u64))]
+    AnswerTooLarge {
+        /// The largest answer allowed, in bytes.
+        limit: usize,
+    },
     /// No section has this id.
     #[error("no section with id `{0}`")]
     NotFound(String),

@@ -116,7 +116,7 @@ fuzz_target!(init: let_tantivy_panics_through(), |data: &[u8]| {
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
         let _ = filter::parse_value(&value);
         if let Ok(query) = serde_json::from_value::<meili::MeiliQuery>(value) {
-            if let Err(e) = meili::search(engine, &query, &limits) {
+            if let Err(e) = meili::search(engine, &query, &limits, &Default::default()) {
                 assert!(
                     e.status.is_client_error(),
                     "{text:?}: {} {}",

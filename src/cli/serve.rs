@@ -6,10 +6,10 @@ use anyhow::Context;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
-use tipdex::server::{live::LiveEngine, Limits};
+use tipdex::server::{live::LiveEngine, schedule::Capacity, Limits};
 
-/// Longest `--request-timeout`, in seconds (an hour).
-const MAX_REQUEST_TIMEOUT_SECS: f64 = 3600.0;
+/// Longest `--request-timeout` and `--search-timeout`, in seconds (an hour).
+const MAX_TIMEOUT_SECS: f64 = 3600.0;
 
 /// Flags of `tipdex serve`.
 #[derive(Debug, clap::Args)]
@@ -23,25 +23,23 @@ pub struct Args {
     /// keep-alive connections are closed after as long.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub request_timeout: f64,
+    /// Seconds a search may take from its arrival, waiting for a free thread included;
+    /// beyond, it stops and answers 503 with `Retry-After`.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub search_timeout: f64,
 }
 
 /// Opens the index, binds, prints `listening on http://ADDR` to stderr and serves.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if !(args.request_timeout.is_finite()
-        && args.request_timeout > 0.0
-        && args.request_timeout <= MAX_REQUEST_TIMEOUT_SECS)
-    {
-        anyhow::bail!(
-            "invalid --request-timeout {}: a number of seconds above 0 and at most {MAX_REQUEST_TIMEOUT_SECS}",
-            args.request_timeout
-        );
-    }
+    let request_timeout = seconds("--request-timeout", args.request_timeout)?;
+    let search_timeout = seconds("--search-timeout", args.search_timeout)?;
     let addr = resolve(&args.addr)?;
     let index = args.location.ensure()?;
     let live = LiveEngine::open_with(&index, args.location.backend()?)
         .with_context(|| format!("cannot serve the index at {}", index.display()))?;
     let limits = Limits {
-        request_timeout: Duration::from_secs_f64(args.request_timeout),
+        request_timeout,
+        search_timeout,
         ..Limits::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -77,8 +75,17 @@ fn resolve(addr: &str) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("invalid --addr {addr:?}: the name resolves to no address"))
 }
 
-/// Threads for searches: a few per core, so slow searches queue instead of piling up.
+/// A number of seconds above 0 and at most an hour.
+fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
+    if !(value.is_finite() && value > 0.0 && value <= MAX_TIMEOUT_SECS) {
+        anyhow::bail!(
+            "invalid {flag} {value}: a number of seconds above 0 and at most {MAX_TIMEOUT_SECS}"
+        );
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+/// Threads for blocking work: the scheduler's search threads, and a few for reloads.
 fn blocking_threads() -> usize {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    (cores * 4).clamp(4, 64)
+    Capacity::for_this_machine().threads + 2
 }

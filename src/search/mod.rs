@@ -1,6 +1,7 @@
 //! Searching an index: the request every front end builds, the engine that answers it,
 //! and the response they all print.
 
+pub mod budget;
 mod docids;
 mod domain;
 mod facets;
@@ -19,6 +20,7 @@ use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
 use crate::index::{self, BuildInfo};
 use crate::schema::Fields;
+use budget::{Bounded, Budget, Cost};
 use facets::FacetCounts;
 use highlight::{Highlighter, Marks};
 use ranking::{Filters, Order, Plan, Ranker};
@@ -46,6 +48,8 @@ pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 1000;
 /// Deepest offset.
 pub const MAX_OFFSET: usize = 100_000;
+/// Largest page with score explanations (an explanation costs milliseconds per hit).
+pub const MAX_EXPLAIN_LIMIT: usize = 20;
 
 /// One search, as the CLI flags and the HTTP parameters describe it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,7 +105,31 @@ impl SearchRequest {
                 message: format!("{} is more than the maximum of {MAX_OFFSET}", self.offset),
             });
         }
+        if self.explain && self.limit > MAX_EXPLAIN_LIMIT {
+            return Err(Error::InvalidRequest {
+                parameter: "explain".into(),
+                message: format!(
+                    "explanations are given for at most {MAX_EXPLAIN_LIMIT} hits at a time; \
+                     ask for a smaller limit (asked: {})",
+                    self.limit
+                ),
+            });
+        }
         Ok(())
+    }
+
+    /// How heavy this search is, from its shape: the words to expand and match, the
+    /// hits to fetch and highlight, explanations and facets.
+    pub fn cost(&self) -> Cost {
+        let words = self.query.split_whitespace().take(1000).count() as u32;
+        let hits = (self.offset.saturating_add(self.limit) / 10) as u32;
+        let explain = if self.explain {
+            20 * self.limit.max(1) as u32
+        } else {
+            0
+        };
+        let facets = if self.facets { 10 } else { 0 };
+        Cost(10 + 5 * words.min(64) + hits + explain + facets)
     }
 }
 
@@ -334,10 +362,20 @@ impl Engine {
 
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        self.search_within(request, &Budget::unlimited())
+    }
+
+    /// Runs a search within `budget`: it stops with [`Error::OutOfTime`],
+    /// [`Error::Cancelled`] or [`Error::AnswerTooLarge`] once the budget is spent.
+    pub fn search_within(
+        &self,
+        request: &SearchRequest,
+        budget: &Budget,
+    ) -> Result<SearchResponse> {
         request.validate()?;
         // A damaged index can make tantivy panic deep in a read; that is reported as a
         // damaged index, never as a crash of the program or server.
-        let run = std::panic::AssertUnwindSafe(|| self.search_unguarded(request));
+        let run = std::panic::AssertUnwindSafe(|| self.search_unguarded(request, budget));
         std::panic::catch_unwind(run).unwrap_or_else(|_| {
             Err(Error::IndexUnusable {
                 path: self.root.clone(),
@@ -358,20 +396,24 @@ impl Engine {
         (parsed, plan)
     }
 
-    fn search_unguarded(&self, request: &SearchRequest) -> Result<SearchResponse> {
+    fn search_unguarded(&self, request: &SearchRequest, budget: &Budget) -> Result<SearchResponse> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
         let (parsed, plan) = self.plan(request, &searcher);
+        budget.check()?;
         let local = match self.remote {
             Some(_) => None,
             None => Some(LocalQueries::compile(&plan, &searcher, &self.absent)),
         };
         let want = request.offset + request.limit;
-        let (mut ranked, mut total) = self.pass(&searcher, local.as_ref(), &plan, false, want)?;
+        let (mut ranked, mut total) =
+            self.pass(&searcher, local.as_ref(), &plan, false, want, budget)?;
         let conjunctive_count = total;
         let mut partial = false;
         if plan.disjunctive.is_some() && needs_partial_matches(total, want) {
-            let (more, all) = self.pass(&searcher, local.as_ref(), &plan, true, want + total)?;
+            budget.check()?;
+            let (more, all) =
+                self.pass(&searcher, local.as_ref(), &plan, true, want + total, budget)?;
             let seen: HashSet<(u64, u64)> = ranked.iter().map(|(_, f, _)| f.key()).collect();
             let extra: Vec<_> = more
                 .into_iter()
@@ -400,11 +442,13 @@ impl Engine {
             .skip(request.offset)
             .take(request.limit)
         {
+            budget.check()?;
             let (section, address) = match found {
                 Found::Local(address) => (self.section_at(&searcher, address)?, Some(address)),
                 Found::Remote(section, _) => (*section, None),
             };
             let snippet = highlighter.highlight(&section.body, &Marks::default());
+            budget.spend_answer_bytes(section_bytes(&section) + snippet.len())?;
             let explanation = match (&explainable, address) {
                 (Some((complete, partial)), Some(address)) => {
                     let query = match (partial, from_partial) {
@@ -425,7 +469,10 @@ impl Engine {
         }
         let facets = match (&local, &self.remote) {
             _ if !request.facets => None,
-            (Some(local), _) => Some(local.unfiltered_facets(&plan, &searcher)?),
+            (Some(local), _) => {
+                budget.check()?;
+                Some(local.unfiltered_facets(&plan, &searcher, budget)?)
+            }
             (None, Some(remote)) => Some(remote.facets(&plan.unfiltered, &plan)?),
             (None, None) => None,
         };
@@ -495,6 +542,7 @@ impl Engine {
         plan: &Plan,
         disjunctive: bool,
         want: usize,
+        budget: &Budget,
     ) -> Result<(Vec<(f32, Found, bool)>, usize)> {
         if let Some(remote) = &self.remote {
             let node = match (&plan.disjunctive, disjunctive) {
@@ -514,7 +562,12 @@ impl Engine {
             (Some(q), true) => (&**q, local.disjunctive_terms.as_deref()),
             _ => (&*local.conjunctive, local.conjunctive_terms.as_deref()),
         };
-        let (hits, total) = self.collect(searcher, query, prunable, plan, want)?;
+        let (hits, total) = self
+            .collect(searcher, query, prunable, plan, want, budget)
+            .map_err(|e| match e {
+                Error::Engine(e) => budget.explain_failure(e),
+                other => other,
+            })?;
         let hits = hits
             .into_iter()
             .map(|(score, address, partial)| (score, Found::Local(address), partial))
@@ -532,9 +585,13 @@ impl Engine {
         prunable: Option<&[Term]>,
         plan: &Plan,
         want: usize,
+        budget: &Budget,
     ) -> Result<(Vec<(f32, DocAddress, bool)>, usize)> {
         if want == 0 {
-            return Ok((Vec::new(), searcher.search(query, &Count)?));
+            return Ok((
+                Vec::new(),
+                searcher.search(query, &Bounded::new(Count, budget))?,
+            ));
         }
         if plan.order == Order::Relevance && self.uniform_weights(&plan.kind_weights) {
             // Every section present weighs the same: plain BM25 order, no per-document tweak.
@@ -543,10 +600,11 @@ impl Engine {
                 // Asked for the best hits alone, tantivy skips the blocks of a union of
                 // terms that cannot enter them (block-max WAND); the count then reads the
                 // posting lists without scoring.
-                let docs = searcher.search(query, &top)?;
+                let docs = searcher.search(query, &Bounded::new(top, budget))?;
+                budget.check()?;
                 (docs, union::count_union_of_terms(searcher, terms)?)
             } else {
-                searcher.search(query, &(top, Count))?
+                searcher.search(query, &Bounded::new((top, Count), budget))?
             };
             let docs = docs.into_iter().map(|(s, a)| (s, a, false)).collect();
             return Ok((docs, count));
@@ -574,7 +632,7 @@ impl Engine {
                 by_year + tweaked - o as f64 * 1e-9
             }
         });
-        let (docs, count) = searcher.search(query, &(top, Count))?;
+        let (docs, count) = searcher.search(query, &Bounded::new((top, Count), budget))?;
         let docs = docs
             .into_iter()
             .map(|(key, address)| (score_of(key, order) as f32, address, false))
@@ -615,7 +673,17 @@ impl Engine {
     /// its filters applied (the `facetDistribution` of the Meilisearch-compatible API;
     /// [`SearchResponse::facets`] counts before the kind and year filters instead).
     pub fn facet_distribution(&self, request: &SearchRequest) -> Result<Facets> {
+        self.facet_distribution_within(request, &Budget::unlimited())
+    }
+
+    /// [`Engine::facet_distribution`] within `budget`.
+    pub fn facet_distribution_within(
+        &self,
+        request: &SearchRequest,
+        budget: &Budget,
+    ) -> Result<Facets> {
         request.validate()?;
+        budget.check()?;
         let searcher = self.reader.searcher();
         let (_, plan) = self.plan(request, &searcher);
         let want = request.offset + request.limit;
@@ -629,12 +697,18 @@ impl Engine {
             };
         }
         let local = LocalQueries::compile(&plan, &searcher, &self.absent);
-        let (count, facets) = searcher.search(&*local.conjunctive, &(Count, FacetCounts))?;
+        let failed = |e| budget.explain_failure(e);
+        let (count, facets) = searcher
+            .search(
+                &*local.conjunctive,
+                &Bounded::new((Count, FacetCounts), budget),
+            )
+            .map_err(failed)?;
         // Partial matches are counted exactly when `search` adds them.
         match &local.disjunctive {
-            Some(disjunctive) if needs_partial_matches(count, want) => {
-                Ok(searcher.search(&**disjunctive, &FacetCounts)?)
-            }
+            Some(disjunctive) if needs_partial_matches(count, want) => Ok(searcher
+                .search(&**disjunctive, &Bounded::new(FacetCounts, budget))
+                .map_err(failed)?),
             _ => Ok(facets),
         }
     }
@@ -796,17 +870,24 @@ impl LocalQueries {
     /// Counts per kind, year and organization over what the plan's unfiltered query
     /// matches (compiled only when asked: most searches want no facets). When its matches
     /// are exactly those of some terms, they are counted from their posting lists.
-    fn unfiltered_facets(&self, plan: &Plan, searcher: &Searcher) -> Result<Facets> {
+    fn unfiltered_facets(
+        &self,
+        plan: &Plan,
+        searcher: &Searcher,
+        budget: &Budget,
+    ) -> Result<Facets> {
         let unfiltered = plan.unfiltered.without_fields(&self.absent);
         let terms = unfiltered
             .matching_terms()
             .filter(|_| self.exclusions.is_empty());
         Ok(match terms {
             Some(terms) => facets::facets_of_union(searcher, &terms)?,
-            None => searcher.search(
-                &*excluding(unfiltered.to_tantivy(), &self.exclusions),
-                &FacetCounts,
-            )?,
+            None => searcher
+                .search(
+                    &*excluding(unfiltered.to_tantivy(), &self.exclusions),
+                    &Bounded::new(FacetCounts, budget),
+                )
+                .map_err(|e| budget.explain_failure(e))?,
         })
     }
 
@@ -829,6 +910,22 @@ fn excluding(query: Box<dyn Query>, sets: &[docids::DocIdsQuery]) -> Box<dyn Que
         clauses.push((Occur::MustNot, Box::new(set.clone())));
     }
     Box::new(BooleanQuery::new(clauses))
+}
+
+/// About how many bytes `section` takes in an answer.
+fn section_bytes(section: &Section) -> usize {
+    let names: usize = [&section.role, &section.person, &section.org, &section.venue]
+        .iter()
+        .filter_map(|v| v.as_ref().map(String::len))
+        .sum();
+    let lists: usize = section
+        .symbols
+        .iter()
+        .chain(&section.acronyms)
+        .chain(&section.path)
+        .map(String::len)
+        .sum();
+    section.body.len() + section.title.len() + section.id.len() + names + lists + 200
 }
 
 /// Sections with only some of the words follow those with all of them when the latter

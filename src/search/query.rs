@@ -104,6 +104,9 @@ pub struct ParsedQuery {
 pub const MAX_QUERY_CHARS: usize = 1024;
 /// Most groups considered; further words are ignored.
 pub const MAX_GROUPS: usize = 32;
+/// Most words and phrases considered in all (`a OR b OR …` counts each); further ones
+/// are ignored.
+pub const MAX_CLAUSES: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -175,7 +178,13 @@ pub fn parse(input: &str) -> ParsedQuery {
         let joins_previous = std::mem::take(&mut pending_or)
             && !negated
             && parsed.groups.last().is_some_and(|g| !g.negated);
-        if joins_previous {
+        let clauses: usize = parsed.groups.iter().map(|g| g.clauses.len()).sum();
+        if clauses >= MAX_CLAUSES {
+            parsed.ignored.push(format!(
+                "`{}`: more than {MAX_CLAUSES} words and phrases",
+                clause.text
+            ));
+        } else if joins_previous {
             parsed
                 .groups
                 .last_mut()

@@ -33,6 +33,10 @@ const PREFIX_BOOST: f32 = 0.6;
 const MAX_EXPANSIONS: usize = 12;
 /// Most dictionary entries scanned for one prefix.
 const MAX_PREFIX_SCAN: usize = 400;
+/// Most index words that typos and prefixes of one query expand to, all words together
+/// (the first words typed are expanded first): a long query of misspelled words costs
+/// a bounded number of posting lists.
+pub const MAX_QUERY_EXPANSIONS: usize = 64;
 /// A word found in at least one in this many sections (and at least one) is taken as
 /// complete: no completions when it is long. A word found in any section is taken as
 /// spelled on purpose: typo tolerance applies to words the index does not have.
@@ -106,6 +110,14 @@ pub struct Ranker {
     name: TextAnalyzer,
 }
 
+/// What planning one query consults and spends: the index words, and what is left of
+/// its expansion allowance.
+struct PlanContext<'a> {
+    searcher: &'a Searcher,
+    expansions_left: std::cell::Cell<usize>,
+    expansions_cut: std::cell::Cell<bool>,
+}
+
 /// The query for one group, plus what it highlights.
 struct Built {
     query: Node,
@@ -137,8 +149,13 @@ impl Ranker {
         let mut excluded: Vec<Node> = Vec::new();
         let mut matchers = Vec::new();
         let mut symbolic = false;
+        let ctx = PlanContext {
+            searcher,
+            expansions_left: std::cell::Cell::new(MAX_QUERY_EXPANSIONS),
+            expansions_cut: std::cell::Cell::new(false),
+        };
         for group in &parsed.groups {
-            let Some(built) = self.group(group, searcher) else {
+            let Some(built) = self.group(group, &ctx) else {
                 notes.push(format!(
                     "ignored `{}`: nothing searchable",
                     group_text(group)
@@ -157,6 +174,11 @@ impl Ranker {
             } else {
                 required.push(built.query);
             }
+        }
+        if ctx.expansions_cut.get() {
+            notes.push(format!(
+                "typo and prefix matching stopped after {MAX_QUERY_EXPANSIONS} index words: later words are matched as typed"
+            ));
         }
         if required.is_empty() {
             required = std::mem::take(&mut optional);
@@ -306,11 +328,11 @@ impl Ranker {
         }
     }
 
-    fn group(&self, group: &Group, searcher: &Searcher) -> Option<Built> {
+    fn group(&self, group: &Group, ctx: &PlanContext) -> Option<Built> {
         let mut built: Vec<Built> = group
             .clauses
             .iter()
-            .filter_map(|c| self.clause(c, group.negated, searcher))
+            .filter_map(|c| self.clause(c, group.negated, ctx))
             .collect();
         match built.len() {
             0 => None,
@@ -328,7 +350,7 @@ impl Ranker {
         }
     }
 
-    fn clause(&self, clause: &Clause, negated: bool, searcher: &Searcher) -> Option<Built> {
+    fn clause(&self, clause: &Clause, negated: bool, ctx: &PlanContext) -> Option<Built> {
         let text = clause.text.as_str();
         let symbol_like = looks_like_symbol(text.trim_matches(|c: char| c == '(' || c == ')'));
         match clause.scope {
@@ -342,14 +364,14 @@ impl Ranker {
             return None;
         }
         if en.len() > 1 && clause.slop > 0 && !clause.expansion && en.len() == names.len() {
-            return Some(self.typed_span(&en, &names, clause, searcher));
+            return Some(self.typed_span(&en, &names, clause, ctx));
         }
         if en.len() > 1 {
             return Some(self.phrase(&en, &names, clause));
         }
         let expand_ok = !negated && !clause.phrase && !clause.expansion;
         let expansions = if expand_ok {
-            self.expansions(&names[0], clause.scope, clause.prefix, searcher)
+            self.expansions(&names[0], clause.scope, clause.prefix, ctx)
         } else {
             Vec::new()
         };
@@ -364,7 +386,7 @@ impl Ranker {
         en: &[String],
         names: &[String],
         clause: &Clause,
-        searcher: &Searcher,
+        ctx: &PlanContext,
     ) -> Built {
         let mut clauses: Vec<(Occur, Node)> = Vec::new();
         let mut matchers = Vec::new();
@@ -375,7 +397,7 @@ impl Ranker {
             let expansions = if optional {
                 Vec::new()
             } else {
-                self.expansions(word, clause.scope, false, searcher)
+                self.expansions(word, clause.scope, false, ctx)
             };
             let built = self.word(word, stem, word, &single, &expansions);
             matchers.extend(built.matchers);
@@ -394,6 +416,28 @@ impl Ranker {
     /// Index words that the typed word may mean: completions of a prefix being typed,
     /// and words within the typo distance; each with its score multiplier.
     fn expansions(
+        &self,
+        word: &str,
+        scope: Option<Scope>,
+        prefix: bool,
+        ctx: &PlanContext,
+    ) -> Vec<Expansion> {
+        let left = ctx.expansions_left.get();
+        if left == 0 {
+            ctx.expansions_cut.set(true);
+            return Vec::new();
+        }
+        let mut out = self.expansions_of(word, scope, prefix, ctx.searcher);
+        if out.len() > left {
+            out.truncate(left);
+            ctx.expansions_cut.set(true);
+        }
+        ctx.expansions_left.set(left - out.len());
+        out
+    }
+
+    /// [`Ranker::expansions`] without the query's allowance.
+    fn expansions_of(
         &self,
         word: &str,
         scope: Option<Scope>,

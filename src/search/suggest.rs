@@ -1,6 +1,7 @@
 //! Suggestions for a partly typed query: index words completing the last word, and the
 //! titles of the best matching sections.
 
+use super::budget::Budget;
 use super::ranking::dictionary_matches;
 use super::{query, Engine, SearchRequest};
 use crate::error::Result;
@@ -37,6 +38,16 @@ impl Engine {
     /// Completions of the last word of `text` (most frequent first, typo-tolerant when
     /// nothing completes it), then titles of the best matching sections.
     pub fn suggest(&self, text: &str, limit: usize) -> Result<SuggestResponse> {
+        self.suggest_within(text, limit, &Budget::unlimited())
+    }
+
+    /// [`Engine::suggest`] within `budget`.
+    pub fn suggest_within(
+        &self,
+        text: &str,
+        limit: usize,
+        budget: &Budget,
+    ) -> Result<SuggestResponse> {
         let limit = limit.min(MAX_SUGGESTIONS);
         let mut suggestions = Vec::new();
         let parsed = query::parse(text);
@@ -81,7 +92,7 @@ impl Engine {
         if !parsed.groups.is_empty() && suggestions.len() < limit {
             let mut request = SearchRequest::new(text);
             request.limit = limit - suggestions.len();
-            for hit in self.search(&request)?.hits {
+            for hit in self.search_within(&request, budget)?.hits {
                 suggestions.push(Suggestion {
                     text: hit.section.title,
                     kind: "title".into(),

@@ -27,6 +27,8 @@ pub struct ApiError {
     pub message: String,
     /// Body shape.
     pub flavor: Flavor,
+    /// When to try again (a `Retry-After` header), for a server too busy now.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
@@ -37,7 +39,24 @@ impl ApiError {
             code: code.to_string(),
             message: message.into(),
             flavor: Flavor::Native,
+            retry_after: None,
         }
+    }
+
+    /// 503 for a search that could not run in time (the server is busy): try again in a
+    /// moment.
+    pub fn busy(message: impl Into<String>, allowed: std::time::Duration) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too_busy",
+            format!(
+                "{}: no search thread was free within {:.1} s; try again in a moment",
+                message.into(),
+                allowed.as_secs_f64()
+            ),
+        );
+        e.retry_after = Some(std::time::Duration::from_secs(1));
+        e
     }
 
     /// 400 for a bad parameter.
@@ -113,6 +132,13 @@ impl From<Error> for ApiError {
         let message = e.to_string();
         let (status, code) = match &e {
             Error::InvalidRequest { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
+            Error::AnswerTooLarge { .. } => (StatusCode::BAD_REQUEST, "answer_too_large"),
+            Error::OutOfTime { .. } | Error::Cancelled => {
+                let mut e =
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "search_timeout", message);
+                e.retry_after = Some(std::time::Duration::from_secs(1));
+                return e;
+            }
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "document_not_found"),
             Error::IndexMissing { .. } => (StatusCode::NOT_FOUND, "index_not_found"),
             Error::IndexUnusable { .. } | Error::IndexLocked { .. } => {
@@ -139,10 +165,19 @@ impl std::fmt::Display for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        if self.status.is_server_error() && self.retry_after.is_none() {
             eprintln!("tipdex serve: {self}");
         }
-        (self.status, SafeJson(self.body())).into_response()
+        let mut response = (self.status, SafeJson(self.body())).into_response();
+        if let Some(after) = self.retry_after {
+            let secs = after.as_secs().max(1).to_string();
+            if let Ok(value) = axum::http::HeaderValue::from_str(&secs) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }
 

@@ -17,6 +17,7 @@ use super::error::{ApiError, SafeJson};
 use super::native::{check_query_length, truncate};
 use super::{filter, AppState, Limits};
 use crate::error::Error;
+use crate::search::budget::{Budget, Cost};
 use crate::search::highlight::{escape_html, Highlighter, Span};
 use crate::search::{Engine, SearchRequest, MAX_LIMIT, MAX_OFFSET};
 use axum::body::Body;
@@ -40,6 +41,9 @@ pub const MAX_MULTI_SEARCH_QUERIES: usize = 100;
 /// many as one search. Without it a 64 KiB body of `{"limit": 1000}` queries costs
 /// seconds of CPU and hundreds of MB of memory.
 pub const MAX_MULTI_SEARCH_HITS: usize = MAX_LIMIT;
+/// Longest `highlightPreTag`, `highlightPostTag` and `cropMarker`, in characters: each
+/// is inserted at every match (or cropped end) of every field of every hit.
+pub const MAX_TAG_CHARS: usize = 256;
 /// The attributes `filter` and `facets` accept.
 pub const FILTERABLE: [&str; 3] = ["kind", "org", "year"];
 
@@ -125,9 +129,11 @@ pub async fn search_post(
     check_uid(&uid)?;
     let query: MeiliQuery = read_json(&headers, body, &app.limits).await?;
     let limits = app.limits;
-    app.with_engine(move |engine| search(engine, &query, &limits))
-        .await
-        .map(SafeJson)
+    app.run(cost(&query), move |engine, budget| {
+        search(engine, &query, &limits, budget)
+    })
+    .await
+    .map(SafeJson)
 }
 
 /// `GET /indexes/{uid}/search?q=...` (list parameters comma-separated).
@@ -139,9 +145,11 @@ pub async fn search_get(
     check_uid(&uid)?;
     let query = query_from_url(raw.as_deref().unwrap_or(""))?;
     let limits = app.limits;
-    app.with_engine(move |engine| search(engine, &query, &limits))
-        .await
-        .map(SafeJson)
+    app.run(cost(&query), move |engine, budget| {
+        search(engine, &query, &limits, budget)
+    })
+    .await
+    .map(SafeJson)
 }
 
 #[derive(Debug, Deserialize)]
@@ -196,10 +204,11 @@ pub async fn multi_search(
         .meili("invalid_multi_search_queries"));
     }
     let limits = app.limits;
-    app.with_engine(move |engine| {
+    let total = queries.iter().fold(Cost(0), |sum, q| sum.plus(cost(q)));
+    app.run(total, move |engine, budget| {
         let mut results = Vec::with_capacity(queries.len());
         for (i, query) in queries.iter().enumerate() {
-            let result = search(engine, query, &limits).map_err(|e| ApiError {
+            let result = search(engine, query, &limits, budget).map_err(|e| ApiError {
                 message: format!("Inside `.queries[{i}]`: {}", e.message),
                 ..e
             })?;
@@ -232,7 +241,7 @@ pub async fn document(
     Path((uid, id)): Path<(String, String)>,
 ) -> Result<SafeJson<Value>, ApiError> {
     check_uid(&uid)?;
-    app.with_engine(move |engine| match engine.get(&id) {
+    app.run(Cost(1), move |engine, _| match engine.get(&id) {
         Ok(section) => serde_json::to_value(section).map_err(|e| ApiError::internal(e.to_string())),
         Err(Error::NotFound(_)) => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -288,6 +297,8 @@ fn meili_error(e: Error) -> ApiError {
         },
         Error::NotFound(_) => "document_not_found",
         Error::IndexMissing { .. } => "index_not_found",
+        Error::OutOfTime { .. } | Error::Cancelled => "search_timeout",
+        Error::AnswerTooLarge { .. } => "answer_too_large",
         _ => "internal",
     };
     ApiError::from(e).meili(code)
@@ -418,11 +429,55 @@ fn page_size(query: &MeiliQuery) -> usize {
     }
 }
 
-/// Runs one Meilisearch search and builds its answer.
-pub fn search(engine: &Engine, query: &MeiliQuery, limits: &Limits) -> Result<Value, ApiError> {
+/// How heavy one Meilisearch search is: the search itself, and the formatting of each
+/// hit's highlighted or cropped attributes.
+pub fn cost(query: &MeiliQuery) -> Cost {
+    let mut request = SearchRequest::new(query.q.clone().unwrap_or_default());
+    request.limit = page_size(query);
+    request.offset = query.offset.unwrap_or(0).min(MAX_OFFSET);
+    request.facets = query.facets.as_ref().is_some_and(|f| !f.is_empty());
+    let attributes = |list: &Option<Vec<String>>| -> usize {
+        list.iter()
+            .flatten()
+            .map(|a| if a.starts_with('*') { 8 } else { 1 })
+            .sum()
+    };
+    let formatted =
+        attributes(&query.attributes_to_highlight) + attributes(&query.attributes_to_crop);
+    let formatting = (request.limit * formatted.min(16) / 10) as u32;
+    request.cost().plus(Cost(formatting))
+}
+
+/// Checks the lengths of the strings a client has inserted at every match.
+fn check_tags(query: &MeiliQuery) -> Result<(), ApiError> {
+    let tags = [
+        ("highlightPreTag", &query.highlight_pre_tag),
+        ("highlightPostTag", &query.highlight_post_tag),
+        ("cropMarker", &query.crop_marker),
+    ];
+    for (name, value) in tags {
+        let chars = value.as_deref().map_or(0, |v| v.chars().count());
+        if chars > MAX_TAG_CHARS {
+            return Err(bad(format!(
+                "`{name}` is {chars} characters long; the maximum is {MAX_TAG_CHARS}"
+            ))
+            .meili(&format!("invalid_search_{}", snake(name))));
+        }
+    }
+    Ok(())
+}
+
+/// Runs one Meilisearch search within `budget` and builds its answer.
+pub fn search(
+    engine: &Engine,
+    query: &MeiliQuery,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<Value, ApiError> {
     let started = Instant::now();
     let text = query.q.clone().unwrap_or_default();
     check_query_length("q", &text, limits).map_err(|e| e.meili("invalid_search_q"))?;
+    check_tags(query)?;
 
     let paged = query.page.is_some() || query.hits_per_page.is_some();
     let (offset, limit, page, per_page) = if paged {
@@ -450,12 +505,16 @@ pub fn search(engine: &Engine, query: &MeiliQuery, limits: &Limits) -> Result<Va
     request.offset = if beyond { 0 } else { offset };
     request.limit = if beyond { 0 } else { limit };
     request.validate().map_err(meili_error)?;
-    let response = engine.search(&request).map_err(meili_error)?;
+    let response = engine
+        .search_within(&request, budget)
+        .map_err(meili_error)?;
 
     let facet_distribution = if facets.is_empty() {
         None
     } else {
-        let counts = engine.facet_distribution(&request).map_err(meili_error)?;
+        let counts = engine
+            .facet_distribution_within(&request, budget)
+            .map_err(meili_error)?;
         let mut out = BTreeMap::new();
         for name in &facets {
             let values = match name.as_str() {
@@ -485,9 +544,14 @@ pub fn search(engine: &Engine, query: &MeiliQuery, limits: &Limits) -> Result<Va
         .hits
         .iter()
         .map(|hit| {
+            budget.check().map_err(meili_error)?;
             let section = serde_json::to_value(&hit.section)
                 .map_err(|e| ApiError::internal(e.to_string()))?;
-            Ok(format.hit(section, hit.score, query))
+            let hit = format.hit(section, hit.score, query);
+            budget
+                .spend_answer_bytes(formatted_bytes(&hit))
+                .map_err(meili_error)?;
+            Ok(hit)
         })
         .collect::<Result<Vec<Value>, ApiError>>()?;
 
@@ -520,6 +584,25 @@ pub fn search(engine: &Engine, query: &MeiliQuery, limits: &Limits) -> Result<Va
         facet_stats,
     };
     serde_json::to_value(answer).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// The bytes of the highlighted and cropped copies in a formatted hit (the hit's own
+/// fields were counted by the search).
+fn formatted_bytes(hit: &Value) -> usize {
+    fn size(v: &Value) -> usize {
+        match v {
+            Value::String(s) => s.len() + 2,
+            Value::Array(items) => items.iter().map(size).sum::<usize>() + 2,
+            Value::Object(map) => {
+                map.iter()
+                    .map(|(k, v)| k.len() + 3 + size(v))
+                    .sum::<usize>()
+                    + 2
+            }
+            _ => 8,
+        }
+    }
+    hit.get("_formatted").map_or(0, size) + hit.get("_matchesPosition").map_or(0, size)
 }
 
 /// The facet attributes asked for (`*`: all); an attribute that is not filterable is a 400.

@@ -19,7 +19,9 @@ pub mod live;
 pub mod meili;
 pub mod native;
 mod page;
+pub mod schedule;
 
+use crate::search::budget::{Budget, Cost};
 use crate::search::Engine;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -30,6 +32,7 @@ use axum::Router;
 use error::ApiError;
 use futures_util::FutureExt;
 use live::LiveEngine;
+use schedule::{Capacity, Scheduler};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +51,11 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Connections served at once; more wait to be accepted.
     pub max_connections: usize,
+    /// Time a search may take from its arrival, waiting for a thread included (503
+    /// with `Retry-After` beyond).
+    pub search_timeout: Duration,
+    /// Largest answer one search may build, in bytes (400 beyond).
+    pub max_answer_bytes: usize,
 }
 
 impl Default for Limits {
@@ -58,37 +66,46 @@ impl Default for Limits {
             max_header_bytes: 16 * 1024,
             request_timeout: Duration::from_secs(10),
             max_connections: 1024,
+            search_timeout: Duration::from_secs(5),
+            max_answer_bytes: crate::search::budget::DEFAULT_MAX_ANSWER_BYTES,
         }
     }
 }
 
-/// What every handler gets: the live engine and the limits.
+/// What every handler gets: the live engine, the limits and the scheduler.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The engine, swapped on reload.
     pub live: Arc<LiveEngine>,
     /// The limits.
     pub limits: Limits,
+    /// Permits and budgets of searches.
+    pub scheduler: Arc<Scheduler>,
 }
 
 impl AppState {
-    /// Runs `work` with the current engine on the blocking pool; a panic there is a 500.
-    pub async fn with_engine<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// State for serving `live` within `limits` on this machine's threads.
+    pub fn new(live: Arc<LiveEngine>, limits: Limits) -> AppState {
+        let scheduler = Scheduler::new(
+            Capacity::for_this_machine(),
+            limits.search_timeout,
+            limits.max_answer_bytes,
+        );
+        AppState {
+            live,
+            limits,
+            scheduler: Arc::new(scheduler),
+        }
+    }
+
+    /// Runs `work` with the current engine on the blocking pool once the scheduler
+    /// admits a request of `cost`, within its budget; a panic there is a 500.
+    pub async fn run<T, F>(&self, cost: Cost, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Engine) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Engine, &Budget) -> Result<T, ApiError> + Send + 'static,
     {
-        let engine = self.live.engine();
-        match tokio::task::spawn_blocking(move || work(&engine)).await {
-            Ok(result) => result,
-            Err(e) if e.is_panic() => Err(ApiError::internal(format!(
-                "the request failed inside the server: {}",
-                panic_message(e.into_panic())
-            ))),
-            Err(e) => Err(ApiError::internal(format!(
-                "the request was cancelled: {e}"
-            ))),
-        }
+        self.scheduler.run(self.live.engine(), cost, work).await
     }
 }
 
@@ -185,7 +202,7 @@ fn preflight(request: &Request) -> Response {
         .into_response()
 }
 
-fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -196,6 +213,6 @@ fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
 /// Serves `live` on `listener` until the runtime stops, reloading the index as it changes.
 pub async fn serve(listener: tokio::net::TcpListener, live: Arc<LiveEngine>, limits: Limits) {
     tokio::spawn(live::watch(Arc::clone(&live), live::POLL_INTERVAL));
-    let app = router(AppState { live, limits });
+    let app = router(AppState::new(live, limits));
     conn::accept_loop(listener, app, limits).await
 }

@@ -6,6 +6,7 @@
 
 use super::error::{ApiError, SafeJson};
 use super::{filter, AppState, Limits};
+use crate::search::budget::Cost;
 use crate::search::suggest::SuggestResponse;
 use crate::search::{SearchRequest, SearchResponse, Stats, DEFAULT_LIMIT};
 use crate::Kind;
@@ -32,9 +33,11 @@ pub async fn search(
     RawQuery(query): RawQuery,
 ) -> Result<SafeJson<SearchResponse>, ApiError> {
     let request = search_request(query.as_deref().unwrap_or(""), &app.limits)?;
-    app.with_engine(move |engine| Ok(engine.search(&request)?))
-        .await
-        .map(SafeJson)
+    app.run(request.cost(), move |engine, budget| {
+        Ok(engine.search_within(&request, budget)?)
+    })
+    .await
+    .map(SafeJson)
 }
 
 /// Translates the query string of `/api/search` into a [`SearchRequest`].
@@ -95,9 +98,13 @@ pub async fn suggest(
             format!("{limit} is more than the maximum of {max}"),
         ));
     }
-    app.with_engine(move |engine| Ok(engine.suggest(&text, limit)?))
-        .await
-        .map(SafeJson)
+    let mut request = SearchRequest::new(text.clone());
+    request.limit = limit;
+    app.run(request.cost(), move |engine, budget| {
+        Ok(engine.suggest_within(&text, limit, budget)?)
+    })
+    .await
+    .map(SafeJson)
 }
 
 /// `GET /api/docs/{id}`: one whole section, looked up in the index (never on disk).
@@ -105,14 +112,14 @@ pub async fn doc(
     State(app): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<SafeJson<Section>, ApiError> {
-    app.with_engine(move |engine| Ok(engine.get(&id)?))
+    app.run(Cost(1), move |engine, _| Ok(engine.get(&id)?))
         .await
         .map(SafeJson)
 }
 
 /// `GET /api/stats`: sections per kind, index size, build facts, generation in use.
 pub async fn stats(State(app): State<AppState>) -> Result<SafeJson<Stats>, ApiError> {
-    app.with_engine(move |engine| Ok(engine.stats()))
+    app.run(Cost(1), move |engine, _| Ok(engine.stats()))
         .await
         .map(SafeJson)
 }
