@@ -1,6 +1,9 @@
 //! HTTP load benchmark of `tipdex serve` on loopback: a mix of search-box requests at 1,
 //! 8 and 64 concurrent keep-alive clients, a few seconds each, reporting requests/s,
-//! p50/p99 latency and failed requests.
+//! p50/p99 latency and failed requests; each level runs twice, alone and beside
+//! `TIPDEX_BENCH_HEAVY` (default 4) clients sending heavy requests (1000-hit pages,
+//! explanations, long typo-ridden queries, big multi-searches), to show what those cost
+//! the light ones.
 //!
 //! ```sh
 //! cargo bench --bench http_load
@@ -51,6 +54,68 @@ const MIX: [(&str, &str, Option<&str>); 12] = [
     ),
 ];
 
+/// Heavy requests: legal, and classed heavy by the server's cost model.
+fn heavy_mix() -> Vec<(&'static str, String, Option<String>)> {
+    let typos = [
+        "trafickng",
+        "chidlren",
+        "exploitaton",
+        "rapportuer",
+        "protecton",
+        "migrnats",
+        "slavey",
+        "marriag",
+        "violnce",
+        "conflit",
+        "prosecuton",
+        "preventon",
+    ];
+    let mut or_chain = Vec::new();
+    let mut length = 0;
+    for word in typos.iter().cycle() {
+        if length + word.len() + 4 > 1000 {
+            break;
+        }
+        length += word.len() + 4;
+        or_chain.push(*word);
+    }
+    let long: Vec<&str> = typos.iter().cycle().take(30).copied().collect();
+    let queries: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                r#"{{"indexUid":"sections","q":"{} {}","limit":20}}"#,
+                long.join(" "),
+                typos[i % typos.len()]
+            )
+        })
+        .collect();
+    vec![
+        (
+            "GET",
+            format!("/api/search?q={}&limit=1000", or_chain.join("+OR+")),
+            None,
+        ),
+        (
+            "GET",
+            "/api/search?q=children&explain=true&limit=20".into(),
+            None,
+        ),
+        (
+            "POST",
+            "/multi-search".into(),
+            Some(format!(r#"{{"queries":[{}]}}"#, queries.join(","))),
+        ),
+        (
+            "POST",
+            "/indexes/sections/search".into(),
+            Some(format!(
+                r#"{{"q":"{}","limit":1000,"attributesToHighlight":["*"],"attributesToCrop":["*"],"cropLength":200}}"#,
+                long.join(" ")
+            )),
+        ),
+    ]
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a name filter that excludes us means "not this one".
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -64,6 +129,7 @@ fn main() {
         }
     }
     let seconds: f64 = env_or("TIPDEX_BENCH_SECONDS", 3.0);
+    let heavy_clients: usize = env_or("TIPDEX_BENCH_HEAVY", 4);
     let levels: Vec<usize> = std::env::var("TIPDEX_BENCH_CLIENTS")
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
@@ -99,22 +165,34 @@ fn main() {
         MIX.len()
     );
     // Warm up caches and the page cache.
-    run(server.addr, 1, Duration::from_millis(500));
+    run(server.addr, 1, 0, Duration::from_millis(500));
     println!(
-        "{:>8} {:>10} {:>10} {:>9} {:>9} {:>7}",
-        "clients", "requests", "req/s", "p50 ms", "p99 ms", "failed"
+        "{:>8} {:>6} {:>10} {:>10} {:>9} {:>9} {:>7} {:>14}",
+        "clients", "heavy", "requests", "req/s", "p50 ms", "p99 ms", "failed", "heavy ok/retry"
     );
     for clients in levels {
-        let r = run(server.addr, clients, Duration::from_secs_f64(seconds));
-        println!(
-            "{:>8} {:>10} {:>10.0} {:>9.2} {:>9.2} {:>7}",
-            clients,
-            r.latencies.len(),
-            r.latencies.len() as f64 / r.elapsed.as_secs_f64(),
-            percentile(&r.latencies, 0.50),
-            percentile(&r.latencies, 0.99),
-            r.failed
-        );
+        for heavy in [0, heavy_clients] {
+            let r = run(
+                server.addr,
+                clients,
+                heavy,
+                Duration::from_secs_f64(seconds),
+            );
+            println!(
+                "{:>8} {:>6} {:>10} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>14}",
+                clients,
+                heavy,
+                r.latencies.len(),
+                r.latencies.len() as f64 / r.elapsed.as_secs_f64(),
+                percentile(&r.latencies, 0.50),
+                percentile(&r.latencies, 0.99),
+                r.failed,
+                format!("{}/{}", r.heavy_ok, r.heavy_retry)
+            );
+            if heavy_clients == 0 {
+                break;
+            }
+        }
     }
     server.stop();
 }
@@ -189,19 +267,31 @@ impl Drop for Server {
 }
 
 struct Outcome {
+    /// Of the light requests.
     latencies: Vec<u32>,
+    /// Light requests that failed.
     failed: usize,
     elapsed: Duration,
+    /// Heavy requests answered, and told to retry (503 with Retry-After).
+    heavy_ok: usize,
+    heavy_retry: usize,
 }
 
-/// `clients` threads, each on its own keep-alive connection, for `duration`.
-fn run(addr: SocketAddr, clients: usize, duration: Duration) -> Outcome {
+/// `clients` threads of light requests and `heavy` threads of heavy ones, each on its
+/// own keep-alive connection, for `duration`.
+fn run(addr: SocketAddr, clients: usize, heavy: usize, duration: Duration) -> Outcome {
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let threads: Vec<_> = (0..clients)
         .map(|n| {
             let stop = Arc::clone(&stop);
             std::thread::spawn(move || client(addr, n, &stop))
+        })
+        .collect();
+    let heavy_threads: Vec<_> = (0..heavy)
+        .map(|n| {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || heavy_client(addr, n, &stop))
         })
         .collect();
     std::thread::sleep(duration);
@@ -214,12 +304,51 @@ fn run(addr: SocketAddr, clients: usize, duration: Duration) -> Outcome {
         failed += f;
     }
     let elapsed = started.elapsed();
+    let (mut heavy_ok, mut heavy_retry) = (0, 0);
+    for t in heavy_threads {
+        let (ok, retry) = t.join().expect("heavy client thread");
+        heavy_ok += ok;
+        heavy_retry += retry;
+    }
     latencies.sort_unstable();
     Outcome {
         latencies,
         failed,
         elapsed,
+        heavy_ok,
+        heavy_retry,
     }
+}
+
+/// Heavy requests answered and told to retry.
+fn heavy_client(addr: SocketAddr, n: usize, stop: &AtomicBool) -> (usize, usize) {
+    let mix = heavy_mix();
+    let (mut ok, mut retry) = (0, 0);
+    let mut conn: Option<Connection> = None;
+    let mut i = n;
+    while !stop.load(Ordering::Relaxed) {
+        let (method, path, body) = &mix[i % mix.len()];
+        i += 1;
+        let mut c = match conn.take().map_or_else(|| Connection::open(addr), Ok) {
+            Ok(c) => c,
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        match c.send(method, path, body.as_deref()) {
+            Ok(200) => {
+                ok += 1;
+                conn = Some(c);
+            }
+            Ok(_) => {
+                retry += 1;
+                conn = Some(c);
+            }
+            Err(_) => {}
+        }
+    }
+    (ok, retry)
 }
 
 /// Latencies in microseconds of the successful requests, and the number that failed.
@@ -275,7 +404,7 @@ impl Connection {
 
     /// Sends one request and reads the whole response; returns the status.
     fn send(&mut self, method: &str, path: &str, body: Option<&str>) -> std::io::Result<u16> {
-        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: bench\r\n");
+        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
         if let Some(body) = body {
             request.push_str(&format!(
                 "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",

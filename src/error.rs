@@ -5,13 +5,14 @@ use std::path::PathBuf;
 /// Everything that can go wrong in tipdex's library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file or directory could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// A file or directory could not be read or written. (The cause is part of the
+    /// message, not a separate source, so that it is printed once.)
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The path concerned.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A corpus file is malformed.
     #[error("{file}:{line}: {message}")]
@@ -87,9 +88,9 @@ pub enum Error {
     /// No section has this id.
     #[error("no section with id `{0}`")]
     NotFound(String),
-    /// The search engine failed.
+    /// The search engine failed (its error is the message, printed once).
     #[error("search engine: {0}")]
-    Engine(#[from] tantivy::TantivyError),
+    Engine(tantivy::TantivyError),
     /// A backend setting is malformed.
     #[error("{0}")]
     Usage(String),
@@ -108,11 +109,17 @@ pub enum Error {
 
 impl Error {
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Error {
         Error::Io {
             path: path.into(),
-            source,
+            cause,
         }
+    }
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Error {
+        Error::Engine(e)
     }
 }
 

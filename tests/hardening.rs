@@ -193,11 +193,14 @@ fn total_hits(o: &Output) -> u64 {
 fn issue19_a_file_changed_during_a_build_is_indexed_by_the_next_query() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    default_corpus(d, 3000, "");
+    fs::create_dir(d.join("corpus")).unwrap();
+    // `a.jsonl` is read first; parsing `z.jsonl` then takes a while.
+    write_jsonl(&d.join("corpus/a.jsonl"), 5, "");
+    write_jsonl(&d.join("corpus/z.jsonl"), 20_000, "");
     let child = query_default(d, "trafficking");
-    // Once the build has read the corpus, the file changes under it.
-    std::thread::sleep(Duration::from_millis(400));
-    write_jsonl(&d.join("corpus/extra.jsonl"), 3000, "wombatword");
+    // Once the build has read `a.jsonl`, and while it parses the rest, `a.jsonl` changes.
+    std::thread::sleep(Duration::from_millis(150));
+    write_jsonl(&d.join("corpus/a.jsonl"), 5, "wombatword");
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let o = run_in(d, &["query", "--json", "wombatword"]);
@@ -299,17 +302,97 @@ fn issue19_fifos_devices_and_links_out_of_the_corpus_are_skipped_with_a_warning(
 #[test]
 fn issue19_numeric_flags_out_of_range_are_errors_not_panics() {
     let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("corpus")).unwrap();
+    write_jsonl(&d.join("corpus/a.jsonl"), 5, "");
+    assert!(index(d, "corpus", "ix").status.success());
+    fs::write(d.join("q.txt"), "term\ttrafficking\n").unwrap();
     let cases: &[&[&str]] = &[
-        &["serve", "--request-timeout", "1e300"],
-        &["serve", "--request-timeout", "inf"],
-        &["serve", "--request-timeout", "NaN"],
-        &["serve", "--request-timeout", "-1"],
-        &["serve", "--request-timeout", "0"],
-        &["query", "--limit", "99999999999999999999999", "x"],
-        &["query", "--offset", "-3", "x"],
-        &["query", "--year", "99999999999999999999", "x"],
+        &[
+            "serve",
+            "--index",
+            "ix",
+            "--addr",
+            "127.0.0.1:0",
+            "--request-timeout",
+            "1e300",
+        ],
+        &[
+            "serve",
+            "--index",
+            "ix",
+            "--addr",
+            "127.0.0.1:0",
+            "--request-timeout",
+            "inf",
+        ],
+        &[
+            "serve",
+            "--index",
+            "ix",
+            "--addr",
+            "127.0.0.1:0",
+            "--request-timeout",
+            "NaN",
+        ],
+        &[
+            "serve",
+            "--index",
+            "ix",
+            "--addr",
+            "127.0.0.1:0",
+            "--request-timeout",
+            "-1",
+        ],
+        &[
+            "serve",
+            "--index",
+            "ix",
+            "--addr",
+            "127.0.0.1:0",
+            "--request-timeout",
+            "0",
+        ],
+        &[
+            "serve",
+            "--index",
+            "ix",
+            "--addr",
+            "127.0.0.1:0",
+            "--search-timeout",
+            "1e300",
+        ],
+        &[
+            "serve",
+            "--index",
+            "ix",
+            "--addr",
+            "127.0.0.1:0",
+            "--allow-origin",
+            "example.org",
+        ],
+        &[
+            "query",
+            "--index",
+            "ix",
+            "--limit",
+            "99999999999999999999999",
+            "x",
+        ],
+        &["query", "--index", "ix", "--offset", "-3", "x"],
+        &[
+            "query",
+            "--index",
+            "ix",
+            "--year",
+            "99999999999999999999",
+            "x",
+        ],
+        &["query", "--index", "ix", "--explain", "--limit", "500", "x"],
         &[
             "bench",
+            "--index",
+            "ix",
             "--queries",
             "q.txt",
             "--runs",
@@ -317,7 +400,22 @@ fn issue19_numeric_flags_out_of_range_are_errors_not_panics() {
         ],
     ];
     for args in cases {
-        let o = run_in(dir.path(), args);
+        let mut child = Command::new(bin())
+            .args(*args)
+            .current_dir(d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("{args:?} was accepted (still running)");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let o = child.wait_with_output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         let err = stderr(&o);
         assert!(

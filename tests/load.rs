@@ -1,7 +1,10 @@
-//! Mixed load against `tipdex serve` (issue 6), loopback only and bounded in time:
-//! valid searches and suggestions, malformed requests, slow clients, 200 idle
-//! connections, while the index is rebuilt twice. No 5xx, no failed valid request, the
-//! server answers afterwards and its memory comes back near its baseline.
+//! Mixed load against `tipdex serve` (issues 6 and 19), loopback only and bounded in
+//! time: valid searches and suggestions, heavy requests (large pages, explanations,
+//! long typo-ridden queries, big multi-searches), malformed requests, slow clients,
+//! 200 idle connections, while the index is rebuilt twice. No 5xx but a heavy request
+//! told to retry (503 with `Retry-After`), no failed valid request, light requests
+//! answered while heavy ones run (never waiting for them), the server answers
+//! afterwards and its memory comes back near its baseline.
 //!
 //! `TIPDEX_LOAD_SECS` sets the length of the load (default 10 s, what `cargo test` and
 //! CI run; `TIPDEX_LOAD_SECS=60 cargo test --test load -- --nocapture` for the
@@ -55,6 +58,12 @@ fn mib(bytes: u64) -> f64 {
 #[derive(Default)]
 struct Tally {
     valid_ok: AtomicU64,
+    heavy_ok: AtomicU64,
+    heavy_busy: AtomicU64,
+    /// Microseconds each light request took while heavy requests ran.
+    light_us: Mutex<Vec<u64>>,
+    /// Microseconds each answered heavy request took.
+    heavy_us: Mutex<Vec<u64>>,
     rejected_4xx: AtomicU64,
     closed_early: AtomicU64,
     slow_ok: AtomicU64,
@@ -82,7 +91,7 @@ fn valid_requests() -> Vec<Valid> {
         "/api/search?q=GRETA&kind=organization",
         "/api/search?q=A%2FHRC%2F49",
         "/api/search?q=non-punishment&kind=report&limit=3",
-        "/api/search?q=children&year=2021&facets=true&explain=true",
+        "/api/search?q=children&year=2021&facets=true",
         "/api/search?q=%22sale%20of%20children%22%20OR%20genocide",
         "/api/search?q=trafiking",
         "/api/search?q=x&filter=kind%20%3D%20report%20OR%20year%20%3E%3D%202021",
@@ -113,6 +122,99 @@ fn valid_requests() -> Vec<Valid> {
         ),
     ));
     list
+}
+
+/// Heavy requests: each legal, each classed heavy by the server's cost model.
+fn heavy_requests() -> Vec<Valid> {
+    let typos = [
+        "trafickng",
+        "chidlren",
+        "exploitaton",
+        "rapportuer",
+        "protecton",
+        "migrnats",
+        "slavey",
+        "marriag",
+        "violnce",
+        "conflit",
+        "prosecuton",
+        "preventon",
+    ];
+    let mut or_chain = String::new();
+    for word in typos.iter().cycle() {
+        if or_chain.len() + word.len() + 4 > 1000 {
+            break;
+        }
+        if !or_chain.is_empty() {
+            or_chain.push_str(" OR ");
+        }
+        or_chain.push_str(word);
+    }
+    let long: Vec<&str> = typos.iter().cycle().take(30).copied().collect();
+    let queries: Vec<_> = (0..40)
+        .map(|i| json!({"indexUid": "sections", "q": format!("{} {}", long.join(" "), typos[i % 12]), "limit": 20}))
+        .collect();
+    vec![
+        (
+            "GET",
+            format!("/api/search?q={}&limit=1000", enc(&or_chain)),
+            None,
+        ),
+        (
+            "GET",
+            "/api/search?q=children&explain=true&limit=20".into(),
+            None,
+        ),
+        (
+            "POST",
+            "/multi-search".into(),
+            Some(json!({ "queries": queries })),
+        ),
+        (
+            "POST",
+            "/indexes/sections/search".into(),
+            Some(
+                json!({"q": long.join(" "), "limit": 1000, "attributesToHighlight": ["*"],
+                        "attributesToCrop": ["*"], "cropLength": 200}),
+            ),
+        ),
+    ]
+}
+
+/// Sends a heavy request: answered (200), or refused with 503 `too_busy` and
+/// `Retry-After` while other heavy ones run; anything else fails.
+fn send_heavy(addr: SocketAddr, (method, path, body): &Valid, tally: &Tally) {
+    let body_bytes = body.as_ref().map(|b| b.to_string().into_bytes());
+    let headers: &[(&str, &str)] = &[("Content-Type", "application/json")];
+    let began = Instant::now();
+    match try_request(addr, method, path, headers, body_bytes.as_deref()) {
+        Ok(r) if r.status == 200 => {
+            tally.heavy_ok.fetch_add(1, Ordering::Relaxed);
+            tally
+                .heavy_us
+                .lock()
+                .unwrap()
+                .push(began.elapsed().as_micros() as u64);
+        }
+        Ok(r) if r.status == 503 && r.header("retry-after").is_some() => {
+            tally.heavy_busy.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(r) => tally.fail(format!(
+            "heavy {method} {path:.60}: {} {:.300}",
+            r.status,
+            r.text()
+        )),
+        Err(e) => tally.fail(format!("heavy {method} {path:.60}: {e}")),
+    }
+}
+
+fn percentile_ms(values: &[u64], q: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize] as f64 / 1000.0
 }
 
 fn send_valid(addr: SocketAddr, (method, path, body): &Valid) -> Result<(), String> {
@@ -220,7 +322,8 @@ fn garbage(addr: SocketAddr, n: u64) -> std::io::Result<Response> {
 
 /// Trickles a request a byte at a time: fast enough (answered) or too slow (408).
 fn slow_client(addr: SocketAddr, too_slow: bool, tally: &Tally) {
-    let request = b"GET /api/search?q=GRETA HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let request =
+        b"GET /api/search?q=GRETA HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     let pause = if too_slow {
         // The whole request would take longer than the timeout.
         Duration::from_millis(REQUEST_TIMEOUT_SECS * 1000 * 2 / request.len() as u64)
@@ -334,18 +437,40 @@ fn a_minute_of_mixed_load_while_rebuilding_twice() {
     let stop = Arc::new(AtomicBool::new(false));
     let peak = Arc::new(AtomicU64::new(baseline));
     let mut threads = Vec::new();
+    let heavy_running = Arc::new(AtomicU64::new(0));
     for worker in 0..4u64 {
         let (valid, tally, stop) = (valid.clone(), tally.clone(), stop.clone());
+        let heavy_running = heavy_running.clone();
         threads.push(std::thread::spawn(move || {
             let mut i = worker as usize;
             while !stop.load(Ordering::Relaxed) {
+                let during_heavy = heavy_running.load(Ordering::Relaxed) > 0;
+                let began = Instant::now();
                 match send_valid(addr, &valid[i % valid.len()]) {
                     Ok(()) => {
                         tally.valid_ok.fetch_add(1, Ordering::Relaxed);
+                        if during_heavy {
+                            let us = began.elapsed().as_micros() as u64;
+                            tally.light_us.lock().unwrap().push(us);
+                        }
                     }
                     Err(e) => tally.fail(e),
                 }
                 i += 3;
+            }
+        }));
+    }
+    let heavy = Arc::new(heavy_requests());
+    for worker in 0..3usize {
+        let (heavy, tally, stop) = (heavy.clone(), tally.clone(), stop.clone());
+        let heavy_running = heavy_running.clone();
+        threads.push(std::thread::spawn(move || {
+            let mut i = worker;
+            while !stop.load(Ordering::Relaxed) {
+                heavy_running.fetch_add(1, Ordering::Relaxed);
+                send_heavy(addr, &heavy[i % heavy.len()], &tally);
+                heavy_running.fetch_sub(1, Ordering::Relaxed);
+                i += 1;
             }
         }));
     }
@@ -419,6 +544,18 @@ fn a_minute_of_mixed_load_while_rebuilding_twice() {
 
     let failures = tally.failures.lock().unwrap().clone();
     let count = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let light_us = tally.light_us.lock().unwrap().clone();
+    let heavy_us = tally.heavy_us.lock().unwrap().clone();
+    eprintln!(
+        "heavy requests: {} answered (p50 {:.1} ms), {} told to retry; light requests while \
+         heavy ones ran: {} (p50 {:.1} ms, p99 {:.1} ms)",
+        count(&tally.heavy_ok),
+        percentile_ms(&heavy_us, 0.5),
+        count(&tally.heavy_busy),
+        light_us.len(),
+        percentile_ms(&light_us, 0.5),
+        percentile_ms(&light_us, 0.99),
+    );
     eprintln!(
         "{:.1} s of load: {} valid requests answered, {} malformed requests rejected (4xx), \
          {} closed early, {} slow clients answered, {} cut off, {} idle connections reopened, \
@@ -442,6 +579,27 @@ fn a_minute_of_mixed_load_while_rebuilding_twice() {
         "too few malformed requests"
     );
     assert!(count(&tally.slow_ok) >= 1 && count(&tally.slow_cut_off) >= 1);
+    // Heavy requests ran, and light ones kept being answered meanwhile without waiting
+    // for them: even the slowest light requests took less than a typical heavy one.
+    assert!(
+        count(&tally.heavy_ok) >= 3,
+        "too few heavy requests answered"
+    );
+    assert!(
+        light_us.len() >= 10 * secs as usize,
+        "too few light requests while heavy ones ran"
+    );
+    assert!(
+        percentile_ms(&light_us, 0.99) < percentile_ms(&heavy_us, 0.5),
+        "light requests waited for heavy ones: light p99 {:.1} ms, heavy p50 {:.1} ms",
+        percentile_ms(&light_us, 0.99),
+        percentile_ms(&heavy_us, 0.5)
+    );
+    let stats = server.get("/api/stats").json();
+    assert!(
+        stats["scheduler"]["heavy_admitted"].as_u64().unwrap_or(0) >= count(&tally.heavy_ok),
+        "{stats}"
+    );
     assert!(
         count(&tally.idle_reopened) >= IDLE_CONNECTIONS as u64,
         "the server closed no idle connection"

@@ -542,6 +542,27 @@ fn a_full_disk_during_a_build_is_a_clear_error_and_keeps_the_previous_index() {
 }
 
 #[test]
+fn issue19_a_full_disk_during_a_multi_threaded_build_names_the_cause() {
+    if !can_mount() {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (not root?): full disk not simulated");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Over 20,000 sections: built by several indexing threads where there are cores.
+    write_generated_corpus(&dir.path().join("big"), 25_000, false);
+    let _disk = Tmpfs::mount(&dir.path().join("disk"), "2m");
+    let o = tipdex(dir.path(), &index_args("big", "disk/index"))
+        .output()
+        .unwrap();
+    let err = assert_clear_failure(&o, "build on a full disk", &["No space left on device"]);
+    assert_eq!(
+        err.matches("No space left on device").count(),
+        1,
+        "the cause once: {err}"
+    );
+}
+
+#[test]
 fn a_file_size_limit_during_a_build_is_a_clear_error_and_keeps_the_previous_index() {
     if !serverutil::have("bash") {
         eprintln!("SKIPPED: no bash to set `ulimit -f`");
@@ -699,6 +720,73 @@ fn segment_files_truncated_under_a_running_server_do_not_end_it() {
     }
     assert!(server.is_running());
     assert_eq!(server.get("/health").status, 200);
+}
+
+/// A generation is never written once complete, and tipdex makes it read-only: past
+/// the in-memory bound a server maps its files, and a file truncated in place would end
+/// the server (SIGBUS), so no user or tool but root can truncate them by accident.
+#[cfg(unix)]
+#[test]
+fn issue19_complete_generations_are_read_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let ix = Indexed::new();
+    let generation = generation_dir(&ix.index());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+    assert_eq!(mode(&generation) & 0o222, 0, "the directory is read-only");
+    for entry in std::fs::read_dir(&generation).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(mode(&path) & 0o222, 0, "{} is read-only", path.display());
+        assert_eq!(
+            mode(&path) & 0o444,
+            0o444,
+            "{} is readable by all",
+            path.display()
+        );
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| stdout(&o).trim() == "0");
+    if is_root && serverutil::have("setpriv") {
+        let mut perms = std::fs::metadata(ix.dir.path()).unwrap().permissions();
+        perms.set_mode(0o755);
+        std::fs::set_permissions(ix.dir.path(), perms).unwrap();
+        let store = segment_file(&ix.index(), "store");
+        let len = std::fs::metadata(&store).unwrap().len();
+        let o = Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--",
+                "truncate",
+                "-s",
+                "0",
+            ])
+            .arg(&store)
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "nobody truncated a generation file");
+        assert_eq!(std::fs::metadata(&store).unwrap().len(), len);
+    } else {
+        eprintln!("SKIPPED part: not root or no setpriv: truncation by another user not tried");
+    }
+    // Read-only generations are still replaced and removed by later builds.
+    let corpus = corpus_dir();
+    for _ in 0..3 {
+        let o = run_in(
+            ix.dir.path(),
+            &[
+                "index",
+                "--corpus",
+                corpus.to_str().unwrap(),
+                "--index",
+                "index",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert!(!generation.exists(), "the first generation was removed");
 }
 
 /// A search answer without the fields that vary from one request to the next.

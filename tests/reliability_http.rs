@@ -81,7 +81,7 @@ fn a_body_trickled_slowly_is_cut_off_at_the_request_timeout() {
     let mut stream = TcpStream::connect(server.addr).unwrap();
     stream
         .write_all(
-            b"POST /indexes/sections/search HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+            b"POST /indexes/sections/search HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
               Content-Type: application/json\r\nContent-Length: 200\r\n\r\n",
         )
         .unwrap();
@@ -104,7 +104,7 @@ fn a_body_trickled_slowly_is_cut_off_at_the_request_timeout() {
 fn keep_alive_after_one_request(server: &Server) -> TcpStream {
     let mut stream = TcpStream::connect(server.addr).unwrap();
     stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -146,8 +146,9 @@ fn later_requests_on_a_keep_alive_connection_are_held_to_the_same_limits() {
     // Oversized headers on the second request: a 431 or the connection closed.
     let mut stream = keep_alive_after_one_request(&server);
     let big = "x".repeat(40 * 1024);
-    let _ = stream
-        .write_all(format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {big}\r\n\r\n").as_bytes());
+    let _ = stream.write_all(
+        format!("GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: {big}\r\n\r\n").as_bytes(),
+    );
     let (raw, closed) = read_until_closed(&mut stream, Duration::from_secs(5));
     assert!(closed, "the connection stays open");
     if let Some(r) = parse_response(&raw) {
@@ -158,7 +159,7 @@ fn later_requests_on_a_keep_alive_connection_are_held_to_the_same_limits() {
     let started = Instant::now();
     let mut stream = keep_alive_after_one_request(&server);
     let mut closed = false;
-    for b in b"GET /api/search?q=trafficking HTTP/1.1\r\nHost: x\r\nX-Slow: yes" {
+    for b in b"GET /api/search?q=trafficking HTTP/1.1\r\nHost: localhost\r\nX-Slow: yes" {
         if stream.write_all(&[*b]).is_err() {
             closed = true;
             break;
@@ -204,7 +205,7 @@ fn a_client_that_stops_reading_its_answers_is_cut_off() {
     let mut stream = TcpStream::connect(server.addr).unwrap();
     // Many pipelined requests for large answers, never read: far more than the socket
     // buffers hold, so the server's writes stall.
-    let one = b"GET /api/search?q=&limit=1000&facets=true HTTP/1.1\r\nHost: x\r\n\r\n";
+    let one = b"GET /api/search?q=&limit=1000&facets=true HTTP/1.1\r\nHost: localhost\r\n\r\n";
     let requests = 2000;
     let pipelined: Vec<u8> = one.repeat(requests);
     stream

@@ -6,6 +6,7 @@ use anyhow::Context;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
+use tipdex::server::origin::{AllowedHosts, AllowedOrigins};
 use tipdex::server::{live::LiveEngine, schedule::Capacity, Limits};
 
 /// Longest `--request-timeout` and `--search-timeout`, in seconds (an hour).
@@ -27,12 +28,21 @@ pub struct Args {
     /// beyond, it stops and answers 503 with `Retry-After`.
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     pub search_timeout: f64,
+    /// An origin whose pages may read answers across origins (repeatable), e.g.
+    /// https://example.org; `*` for any. Pages of loopback origins always may.
+    #[arg(long, value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
+    /// On a loopback address, a host name requests may also be addressed to besides
+    /// localhost (repeatable), e.g. the one a reverse proxy forwards; `*` for any.
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
 }
 
 /// Opens the index, binds, prints `listening on http://ADDR` to stderr and serves.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let request_timeout = seconds("--request-timeout", args.request_timeout)?;
     let search_timeout = seconds("--search-timeout", args.search_timeout)?;
+    let origins = AllowedOrigins::parse(&args.allow_origin).map_err(anyhow::Error::msg)?;
     let addr = resolve(&args.addr)?;
     let index = args.location.ensure()?;
     let live = LiveEngine::open_with(&index, args.location.backend()?)
@@ -62,7 +72,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             live.engine().generation()
         );
         eprintln!("listening on http://{local}");
-        tipdex::server::serve(listener, Arc::new(live), limits).await;
+        let hosts = AllowedHosts::new(local.ip().is_loopback(), &args.allow_host);
+        tipdex::server::serve(listener, Arc::new(live), limits, origins, hosts).await;
         Ok(())
     })
 }

@@ -189,7 +189,11 @@ fn write_generation(
     schema::register_analyzers(&index);
     let mut writer = index.writer_with_num_threads(options.threads, options.memory_bytes)?;
     for (ord, section) in sections.iter().enumerate() {
-        writer.add_document(schema::to_document(&fields, section, ord as u64))?;
+        if let Err(e) = writer.add_document(schema::to_document(&fields, section, ord as u64)) {
+            // An indexing thread that failed (on a full disk, say) leaves only "an index
+            // writer was killed" here; its own error comes back from the commit.
+            return Err(writer.commit().err().unwrap_or(e).into());
+        }
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
@@ -227,13 +231,24 @@ fn write_generation(
     }
     let json = serde_json::to_vec_pretty(&info).expect("build info serializes");
     owned::write_file_synced(&dir.join(INFO), &json, false)?;
-    share_like_siblings(dir);
     sync_dir(dir);
     Ok(info)
 }
 
-/// Generations up to this size are read into memory when opened rather than mapped.
-pub const IN_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
+/// Generations up to this size are read into memory when opened rather than mapped
+/// (`$TIPDEX_IN_MEMORY_MAX_BYTES` sets another bound): then nothing done to their files
+/// afterwards reaches a running server. A larger generation is memory-mapped, and a
+/// file of it truncated in place would end the server (SIGBUS); tipdex makes complete
+/// generations read-only so that nothing truncates them by accident.
+pub const IN_MEMORY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The bound under which generations are read into memory (see [`IN_MEMORY_BYTES`]).
+pub fn in_memory_bound() -> u64 {
+    std::env::var("TIPDEX_IN_MEMORY_MAX_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(IN_MEMORY_BYTES)
+}
 
 /// Opens the current generation of the index at `root`.
 ///
@@ -279,7 +294,7 @@ fn open_generation(root: &Path, generation: String, query: Option<&str>) -> Resu
         )));
     }
     let size_bytes = dir_size(&dir);
-    let in_memory = size_bytes <= IN_MEMORY_BYTES;
+    let in_memory = size_bytes <= in_memory_bound();
     let index = readonly::ReadOnlyGeneration::open(&dir, in_memory)
         .and_then(Index::open)
         .map_err(|e| unusable(e.to_string()))?;
@@ -369,17 +384,6 @@ fn new_generation_name() -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     format!("{GEN_PREFIX}{nanos:024}-{}", std::process::id())
-}
-
-/// tantivy writes `meta.json` and `.managed.json` through temporary files, readable by
-/// their owner only; they get the permissions of the generation's other files, so that
-/// an index built by one user can be searched by another.
-fn share_like_siblings(dir: &Path) {
-    if let Ok(meta) = fs::metadata(dir.join(INFO)) {
-        for name in ["meta.json", ".managed.json"] {
-            let _ = fs::set_permissions(dir.join(name), meta.permissions());
-        }
-    }
 }
 
 fn sync_dir(dir: &Path) {

@@ -173,11 +173,13 @@ impl BuildLock {
         Ok(tmp)
     }
 
-    /// Renames a written generation into place and records it complete.
+    /// Renames a written generation into place, makes it read-only (it is never
+    /// written again) and records it complete.
     pub(super) fn complete(&self, name: &str) -> Result<PathBuf> {
         let tmp = self.root.join(format!("{name}{TMP_SUFFIX}"));
         let dir = self.root.join(name);
         fs::rename(&tmp, &dir).map_err(|e| Error::io(&dir, e))?;
+        set_read_only(&dir);
         let mut record = read_record(&self.root)?;
         for g in record.generations.iter_mut().filter(|g| g.name == name) {
             g.complete = true;
@@ -247,8 +249,41 @@ pub(super) fn recorded_generations(root: &Path) -> Result<Vec<String>> {
 
 fn remove_generation_dirs(root: &Path, name: &str) {
     for dir in [root.join(name), root.join(format!("{name}{TMP_SUFFIX}"))] {
+        let is_dir = fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
+        if is_dir {
+            // A complete generation is read-only: its entries can go once it is writable.
+            set_mode(&dir, 0o755);
+        }
         // remove_dir_all removes a link itself, never what it points to.
         let _ = fs::remove_dir_all(&dir);
+    }
+}
+
+/// Files of a complete generation read-only (0444), the directory too (0555).
+fn set_read_only(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_file()) {
+                set_mode(&entry.path(), 0o444);
+            }
+        }
+    }
+    set_mode(dir, 0o555);
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(path, fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    {
+        if let Ok(meta) = fs::metadata(path) {
+            let mut perms = meta.permissions();
+            perms.set_readonly(mode & 0o200 == 0);
+            let _ = fs::set_permissions(path, perms);
+        }
     }
 }
 

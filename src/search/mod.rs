@@ -313,7 +313,7 @@ impl Engine {
         };
         // A generation read into memory is verified on open: its bytes are already
         // there. Larger ones are verified by servers when they load them.
-        if engine.size_bytes <= index::IN_MEMORY_BYTES {
+        if engine.size_bytes <= index::in_memory_bound() {
             engine.verify()?;
         }
         Ok(engine)
@@ -349,13 +349,25 @@ impl Engine {
         &self.info
     }
 
-    /// Counts and sizes.
+    /// Counts and sizes; the build facts without where the corpus and the backend are
+    /// (an answer served to anyone names no path or address of this machine).
     pub fn stats(&self) -> Stats {
+        let mut build = self.info.clone();
+        build.corpus = build.corpus.as_deref().map(|path| {
+            Path::new(path).file_name().map_or_else(
+                || "corpus".to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        });
+        build.backend = build
+            .backend
+            .as_deref()
+            .map(|b| b.split('=').next().unwrap_or(b).to_string());
         Stats {
             sections: self.info.sections.clone(),
             total: self.info.total,
             index_bytes: self.size_bytes,
-            build: self.info.clone(),
+            build,
             generation: self.generation.clone(),
         }
     }

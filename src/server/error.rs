@@ -82,6 +82,21 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
 
+    /// The same error in the shape of the API that serves `path`: Meilisearch's for its
+    /// routes (`/indexes…`, `/multi-search`, `/keys`, `/tasks`, `/version`, `/stats`),
+    /// the native one elsewhere. A Meilisearch code is derived from the native one.
+    pub fn shaped_for(self, path: &str) -> ApiError {
+        if self.flavor == Flavor::Meili || !is_meili_path(path) {
+            return self;
+        }
+        let code = match self.code.as_str() {
+            "not_found" => "not_found".to_string(),
+            "method_not_allowed" => "method_not_allowed".to_string(),
+            other => other.to_string(),
+        };
+        self.meili(&code)
+    }
+
     /// The same error in Meilisearch's shape, with a Meilisearch error code.
     pub fn meili(mut self, code: &str) -> ApiError {
         self.flavor = Flavor::Meili;
@@ -122,6 +137,39 @@ impl ApiError {
             body.len()
         )
         .into_bytes()
+    }
+}
+
+/// Whether `path` is a route of the Meilisearch-compatible API.
+pub fn is_meili_path(path: &str) -> bool {
+    [
+        "/indexes",
+        "/multi-search",
+        "/keys",
+        "/tasks",
+        "/version",
+        "/stats",
+        "/batches",
+    ]
+    .iter()
+    .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+}
+
+/// A stable error code for a bare HTTP status.
+pub fn code_for_status(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "request_timeout",
+        413 => "payload_too_large",
+        414 => "uri_too_long",
+        415 => "unsupported_media_type",
+        422 => "bad_request",
+        431 => "headers_too_large",
+        503 => "service_unavailable",
+        s if s >= 500 => "internal",
+        _ => "bad_request",
     }
 }
 

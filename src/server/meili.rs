@@ -165,7 +165,30 @@ pub async fn multi_search(
     headers: HeaderMap,
     body: Body,
 ) -> Result<SafeJson<Value>, ApiError> {
-    let request: MultiSearch = read_json(&headers, body, &app.limits).await?;
+    let request: Value = read_json(&headers, body, &app.limits).await?;
+    let queries = multi_search_queries(request)?;
+    let limits = app.limits;
+    let total = queries.iter().fold(Cost(0), |sum, q| sum.plus(cost(q)));
+    app.run(total, move |engine, budget| {
+        let mut results = Vec::with_capacity(queries.len());
+        for (i, query) in queries.iter().enumerate() {
+            let result = search(engine, query, &limits, budget).map_err(|e| ApiError {
+                message: format!("Inside `.queries[{i}]`: {}", e.message),
+                ..e
+            })?;
+            results.push(result);
+        }
+        Ok(json!({ "results": results }))
+    })
+    .await
+    .map(SafeJson)
+}
+
+/// The queries of a `/multi-search` body, checked: each for the one index, at most
+/// [`MAX_MULTI_SEARCH_QUERIES`] of them, at most [`MAX_MULTI_SEARCH_HITS`] hits in all.
+pub fn multi_search_queries(body: Value) -> Result<Vec<MeiliQuery>, ApiError> {
+    let request: MultiSearch = serde_json::from_value(body)
+        .map_err(|e| bad(format!("the body is not a valid multi-search request: {e}")))?;
     if request.federation.as_ref().is_some_and(|f| !f.is_null()) {
         return Err(bad("federated multi-search is not supported by tipdex")
             .meili("invalid_multi_search_federated"));
@@ -203,21 +226,7 @@ pub async fn multi_search(
         ))
         .meili("invalid_multi_search_queries"));
     }
-    let limits = app.limits;
-    let total = queries.iter().fold(Cost(0), |sum, q| sum.plus(cost(q)));
-    app.run(total, move |engine, budget| {
-        let mut results = Vec::with_capacity(queries.len());
-        for (i, query) in queries.iter().enumerate() {
-            let result = search(engine, query, &limits, budget).map_err(|e| ApiError {
-                message: format!("Inside `.queries[{i}]`: {}", e.message),
-                ..e
-            })?;
-            results.push(result);
-        }
-        Ok(json!({ "results": results }))
-    })
-    .await
-    .map(SafeJson)
+    Ok(queries)
 }
 
 /// `GET /indexes`: the one index.
@@ -362,9 +371,16 @@ async fn read_json<T: serde::de::DeserializeOwned>(
 }
 
 /// The parameters of `GET /indexes/{uid}/search`, lists comma-separated.
-fn query_from_url(raw: &str) -> Result<MeiliQuery, ApiError> {
+pub fn query_from_url(raw: &str) -> Result<MeiliQuery, ApiError> {
     let mut query = MeiliQuery::default();
+    let mut seen: HashSet<String> = HashSet::new();
     for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
+        if !seen.insert(name.to_string()) {
+            return Err(
+                bad(format!("`{}` is given more than once", truncate(&name, 40)))
+                    .meili(&format!("invalid_search_{}", snake(&name))),
+            );
+        }
         let number = |v: &str| {
             v.trim().parse::<usize>().map_err(|_| {
                 bad(format!(

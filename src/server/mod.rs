@@ -18,12 +18,13 @@ pub mod filter;
 pub mod live;
 pub mod meili;
 pub mod native;
+pub mod origin;
 mod page;
 pub mod schedule;
 
 use crate::search::budget::{Budget, Cost};
 use crate::search::Engine;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -32,6 +33,7 @@ use axum::Router;
 use error::ApiError;
 use futures_util::FutureExt;
 use live::LiveEngine;
+use origin::{AllowedHosts, AllowedOrigins};
 use schedule::{Capacity, Scheduler};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -81,10 +83,15 @@ pub struct AppState {
     pub limits: Limits,
     /// Permits and budgets of searches.
     pub scheduler: Arc<Scheduler>,
+    /// Who may read answers across origins.
+    pub origins: AllowedOrigins,
+    /// The names requests may be addressed to.
+    pub hosts: AllowedHosts,
 }
 
 impl AppState {
-    /// State for serving `live` within `limits` on this machine's threads.
+    /// State for serving `live` within `limits` on this machine's threads, to pages of
+    /// loopback origins, answering requests addressed to any host.
     pub fn new(live: Arc<LiveEngine>, limits: Limits) -> AppState {
         let scheduler = Scheduler::new(
             Capacity::for_this_machine(),
@@ -95,6 +102,8 @@ impl AppState {
             live,
             limits,
             scheduler: Arc::new(scheduler),
+            origins: AllowedOrigins::default(),
+            hosts: AllowedHosts::Any,
         }
     }
 
@@ -129,12 +138,15 @@ pub fn router(state: AppState) -> Router {
         .route("/multi-search", post(meili::multi_search))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(common_layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            common_layer,
+        ))
         .with_state(state)
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::no_route(uri.path())
+    ApiError::no_route(uri.path()).shaped_for(uri.path())
 }
 
 async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
@@ -143,33 +155,76 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
         "method_not_allowed",
         format!("{method} is not allowed on {}", uri.path()),
     )
+    .shaped_for(uri.path())
 }
 
-/// Around every request: answers CORS preflights, catches panics as a 500 JSON error,
-/// and adds the CORS and `nosniff` headers to every answer.
-async fn common_layer(request: Request, next: Next) -> Response {
-    let mut response = if request.method() == Method::OPTIONS {
+/// Around every request: refuses requests addressed to a name that is not this
+/// machine's (on loopback), answers CORS preflights, catches panics as a 500 JSON
+/// error, turns any error answered without a JSON body (an extractor's rejection) into
+/// the route's JSON error, and adds the CORS and `nosniff` headers to every answer.
+async fn common_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let path = request.uri().path().to_string();
+    let mut response = if !state.hosts.allow(request.headers()) {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_host",
+            "this server listens on loopback and answers requests addressed to localhost \
+             (or a name given with --allow-host)",
+        )
+        .shaped_for(&path)
+        .into_response()
+    } else if request.method() == Method::OPTIONS {
         preflight(&request)
     } else {
         match AssertUnwindSafe(next.run(request)).catch_unwind().await {
-            Ok(response) => response,
+            Ok(response) => json_error_body(response, &path).await,
             Err(panic) => ApiError::internal(format!(
                 "the request failed inside the server: {}",
                 panic_message(panic)
             ))
+            .shaped_for(&path)
             .into_response(),
         }
     };
     let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    if let Some(allowed) = state.origins.allow(origin.as_ref()) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+    }
+    if state.origins != AllowedOrigins::Any {
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
     response
+}
+
+/// An error response whose body is not JSON (axum's extractors answer in plain text),
+/// as the JSON error of the route at `path`; other responses unchanged.
+async fn json_error_body(response: Response, path: &str) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&body).trim().to_string();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    ApiError::new(status, error::code_for_status(status), message)
+        .shaped_for(path)
+        .into_response()
 }
 
 /// The read API may be called from any origin: allow its methods and whatever headers
@@ -210,9 +265,20 @@ pub(crate) fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "panic".into())
 }
 
-/// Serves `live` on `listener` until the runtime stops, reloading the index as it changes.
-pub async fn serve(listener: tokio::net::TcpListener, live: Arc<LiveEngine>, limits: Limits) {
+/// Serves `live` on `listener` until the runtime stops, reloading the index as it
+/// changes; pages of `origins` may read its answers across origins, and requests
+/// addressed to `hosts` are answered.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    live: Arc<LiveEngine>,
+    limits: Limits,
+    origins: AllowedOrigins,
+    hosts: AllowedHosts,
+) {
     tokio::spawn(live::watch(Arc::clone(&live), live::POLL_INTERVAL));
-    let app = router(AppState::new(live, limits));
+    let mut state = AppState::new(live, limits);
+    state.origins = origins;
+    state.hosts = hosts;
+    let app = router(state);
     conn::accept_loop(listener, app, limits).await
 }

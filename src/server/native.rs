@@ -117,11 +117,15 @@ pub async fn doc(
         .map(SafeJson)
 }
 
-/// `GET /api/stats`: sections per kind, index size, build facts, generation in use.
-pub async fn stats(State(app): State<AppState>) -> Result<SafeJson<Stats>, ApiError> {
-    app.run(Cost(1), move |engine, _| Ok(engine.stats()))
-        .await
-        .map(SafeJson)
+/// `GET /api/stats`: sections per kind, index size, build facts, generation in use,
+/// and the scheduler's permits and counters.
+pub async fn stats(State(app): State<AppState>) -> Result<SafeJson<Value>, ApiError> {
+    let stats: Stats = app
+        .run(Cost(1), move |engine, _| Ok(engine.stats()))
+        .await?;
+    let mut value = serde_json::to_value(stats).map_err(|e| ApiError::internal(e.to_string()))?;
+    value["scheduler"] = app.scheduler.figures();
+    Ok(SafeJson(value))
 }
 
 /// Decoded query-string parameters, checked against the names a route knows.

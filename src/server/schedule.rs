@@ -83,9 +83,14 @@ impl Scheduler {
             .with_time(allowed)
             .cancelled_by(cancelled)
             .with_max_answer_bytes(self.max_answer_bytes);
+        let heavy = !cost.is_light();
         let task = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work(&engine, &budget)
+            let result = work(&engine, &budget);
+            drop(permit);
+            if heavy {
+                release_free_memory();
+            }
+            result
         });
         match task.await {
             Ok(result) => result,
@@ -134,6 +139,18 @@ impl Scheduler {
             "refused_busy": self.refused_busy.load(Ordering::Relaxed),
             "search_timeout_ms": self.search_timeout.as_millis() as u64,
         })
+    }
+}
+
+/// Gives memory freed by a heavy request back to the system: the C allocator keeps
+/// freed memory for reuse, so one large answer would otherwise leave the server's
+/// resident size high for good.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap memory to the system; it takes the
+    // allocator's own locks and is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

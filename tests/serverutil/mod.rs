@@ -20,7 +20,9 @@ pub struct Server {
 impl Server {
     /// Starts `tipdex serve --index INDEX --addr 127.0.0.1:0 ARGS` in `dir`.
     pub fn start(dir: &Path, index: &Path, args: &[&str]) -> Server {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_tipdex"));
+        let bin = std::env::var_os("TIPDEX_TEST_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_tipdex").into());
+        let mut command = Command::new(bin);
         command
             .args(["serve", "--addr", "127.0.0.1:0", "--index"])
             .arg(index)
