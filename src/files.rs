@@ -23,6 +23,12 @@ pub fn open_regular(path: &Path, follow_links: bool) -> io::Result<(File, Metada
         options.custom_flags(flags);
     }
     let file = options.open(path).map_err(explain_link_error)?;
+    let meta = regular_file_metadata(&file)?;
+    Ok((file, meta))
+}
+
+/// The metadata of an open file, or an error unless it is a regular file.
+fn regular_file_metadata(file: &File) -> io::Result<Metadata> {
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(
@@ -30,7 +36,7 @@ pub fn open_regular(path: &Path, follow_links: bool) -> io::Result<(File, Metada
             format!("not a regular file ({})", describe_type(&meta)),
         ));
     }
-    Ok((file, meta))
+    Ok(meta)
 }
 
 /// Reads all of `file`, failing with a clear message past `max` bytes.
@@ -87,13 +93,7 @@ pub fn open_lock_file(path: &Path) -> io::Result<File> {
         options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
     let file = options.open(path).map_err(explain_link_error)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("not a regular file ({})", describe_type(&meta)),
-        ));
-    }
+    regular_file_metadata(&file)?;
     Ok(file)
 }
 

@@ -22,6 +22,30 @@ fn write_jsonl(path: &Path, n: usize, word: &str) {
     fs::write(path, text).unwrap();
 }
 
+/// Runs tipdex with `args` in `dir`; `None` (the process killed) when it is still
+/// running after `timeout`.
+fn run_within(dir: &Path, args: &[&str], timeout: Duration) -> Option<Output> {
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TIPDEX_INDEX")
+        .env_remove("TIPDEX_CORPUS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
 fn index(dir: &Path, corpus: &str, index: &str) -> Output {
     run_in(dir, &["index", "--corpus", corpus, "--index", index])
 }
@@ -248,22 +272,12 @@ fn issue19_fifos_devices_and_links_out_of_the_corpus_are_skipped_with_a_warning(
     fs::write(&outside, "# Secret\nroot:x:0:0 secretword\n").unwrap();
     std::os::unix::fs::symlink(&outside, d.join("corpus/secret.md")).unwrap();
     std::os::unix::fs::symlink("/etc/passwd", d.join("corpus/passwd.txt")).unwrap();
-    let mut child = Command::new(bin())
-        .args(["index", "--corpus", "corpus", "--index", "ix"])
-        .current_dir(d)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("tipdex index hangs on special files");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let o = child.wait_with_output().unwrap();
+    let o = run_within(
+        d,
+        &["index", "--corpus", "corpus", "--index", "ix"],
+        Duration::from_secs(60),
+    )
+    .expect("tipdex index hangs on special files");
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("pipe.txt: skipped: a FIFO"), "{err}");
@@ -400,22 +414,8 @@ fn issue19_numeric_flags_out_of_range_are_errors_not_panics() {
         ],
     ];
     for args in cases {
-        let mut child = Command::new(bin())
-            .args(*args)
-            .current_dir(d)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > Duration::from_secs(20) {
-                let _ = child.kill();
-                panic!("{args:?} was accepted (still running)");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let o = child.wait_with_output().unwrap();
+        let o = run_within(d, args, Duration::from_secs(20))
+            .unwrap_or_else(|| panic!("{args:?} was accepted (still running)"));
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         let err = stderr(&o);
         assert!(
