@@ -3,8 +3,8 @@
 //!
 //! Pure Rust, no search engine here: the search module decides how expansions rank.
 
-use crate::corpus::fold_char;
 use crate::error::{Error, Result};
+use crate::words::words;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::Path;
@@ -62,6 +62,41 @@ pub struct Glossary {
     pub intents: Intents,
     /// Organs whose symbols carry a session: symbol prefix and the organ's names.
     pub sessions: Vec<SessionOrgan>,
+    /// Words with a grammatical part in a query: stop, question and auxiliary words.
+    #[serde(default = "builtin_function_words")]
+    pub function_words: FunctionWords,
+}
+
+/// Words of a query that play a grammatical part rather than name a topic (folded).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunctionWords {
+    /// Words that carry no meaning on their own: optional in a query, never required.
+    pub stop: HashSet<String>,
+    /// Question words: they ask, they do not describe what is sought.
+    pub question: HashSet<String>,
+    /// Auxiliaries dropped from questions ("what does WHO do", "who is ...").
+    pub auxiliary: HashSet<String>,
+}
+
+impl FunctionWords {
+    /// Whether `word` (lowercased) is a stop word.
+    pub fn is_stop(&self, word: &str) -> bool {
+        self.stop.contains(word)
+    }
+}
+
+/// The function words of the shipped glossary: those of a glossary (or a compiled one
+/// of an earlier tipdex) that lists none.
+fn builtin_function_words() -> FunctionWords {
+    static BUILTIN_WORDS: std::sync::OnceLock<FunctionWords> = std::sync::OnceLock::new();
+    BUILTIN_WORDS
+        .get_or_init(|| {
+            let raw: RawGlossary = toml::from_str(BUILTIN).expect("the shipped glossary parses");
+            raw.words
+                .expect("the shipped glossary lists its function words")
+                .compile()
+        })
+        .clone()
 }
 
 /// An organ whose document symbols carry a session number (`A/HRC/49/...`).
@@ -87,6 +122,30 @@ struct RawGlossary {
     intents: RawIntents,
     #[serde(default)]
     sessions: Vec<RawSession>,
+    #[serde(default)]
+    words: Option<RawWords>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWords {
+    #[serde(default)]
+    stop: Vec<String>,
+    #[serde(default)]
+    question: Vec<String>,
+    #[serde(default)]
+    auxiliary: Vec<String>,
+}
+
+impl RawWords {
+    fn compile(self) -> FunctionWords {
+        let set = |list: Vec<String>| list.iter().map(|w| words(w).join(" ")).collect();
+        FunctionWords {
+            stop: set(self.stop),
+            question: set(self.question),
+            auxiliary: set(self.auxiliary),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,6 +235,9 @@ impl Glossary {
                     names: intents(s.names),
                 })
                 .collect(),
+            function_words: raw
+                .words
+                .map_or_else(builtin_function_words, RawWords::compile),
         })
     }
 
@@ -208,6 +270,7 @@ impl Glossary {
             ambiguous: self.ambiguous.clone(),
             intents: self.intents.clone(),
             sessions: self.sessions.clone(),
+            function_words: self.function_words.clone(),
         };
         let mut out = serde_json::to_string(&head).expect("a glossary serializes");
         for (tag, table) in [("s", &self.synonyms), ("f", &self.forms)] {
@@ -237,6 +300,7 @@ impl Glossary {
             ambiguous: head.ambiguous,
             intents: head.intents,
             sessions: head.sessions,
+            function_words: head.function_words,
             ..Glossary::default()
         };
         for line in lines.filter(|l| !l.is_empty()) {
@@ -288,6 +352,8 @@ struct Head {
     ambiguous: HashSet<String>,
     intents: Intents,
     sessions: Vec<SessionOrgan>,
+    #[serde(default = "builtin_function_words")]
+    function_words: FunctionWords,
 }
 
 /// Whether a term of `group` has a word in `wanted`.
@@ -295,43 +361,6 @@ fn shares_word(group: &[Term], wanted: &HashSet<String>) -> bool {
     group
         .iter()
         .any(|t| t.words.iter().any(|w| wanted.contains(w)))
-}
-
-/// Lowercased, accent-folded words of `text` (split on anything but letters and digits).
-///
-/// French elisions are dropped (`l'Europe` → `europe`, `qu'il` → `il`), as the query
-/// parser drops them, so "Conseil de l'Europe" matches however it is typed.
-pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| c.is_whitespace())
-        .map(strip_elision)
-        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
-        .filter(|w| !w.is_empty())
-        .map(|w| w.chars().map(fold_char).collect::<String>().to_lowercase())
-        .collect()
-}
-
-/// `l'Europe` → `Europe`, `d’enfants` → `enfants`, `qu'il` → `il`; other words unchanged.
-pub fn strip_elision(word: &str) -> &str {
-    let bytes = word.as_bytes();
-    let head = if bytes.len() > 2 && bytes[..2].eq_ignore_ascii_case(b"qu") {
-        2
-    } else {
-        1
-    };
-    if bytes.len() <= head || !bytes[..head].iter().all(u8::is_ascii_alphabetic) {
-        return word;
-    }
-    let elidable = head == 2
-        || matches!(
-            bytes[0].to_ascii_lowercase(),
-            b'l' | b'd' | b'j' | b'n' | b's' | b'c' | b'm' | b't'
-        );
-    let rest = &word[head..];
-    let after = rest.strip_prefix('\'').or_else(|| rest.strip_prefix('’'));
-    match after {
-        Some(r) if elidable && r.chars().next().is_some_and(char::is_alphabetic) => r,
-        _ => word,
-    }
 }
 
 #[cfg(test)]
@@ -358,17 +387,6 @@ newest = ["most recent"]
         );
         assert!(g.is_ambiguous("who"));
         assert_eq!(g.intents.newest[0].words, vec!["most", "recent"]);
-    }
-
-    #[test]
-    fn french_elisions_are_dropped() {
-        assert_eq!(
-            words("Conseil de l'Europe"),
-            vec!["conseil", "de", "europe"]
-        );
-        assert_eq!(words("traite d’enfants"), vec!["traite", "enfants"]);
-        assert_eq!(strip_elision("l'OIT"), "OIT");
-        assert_eq!(strip_elision("ll'x"), "ll'x");
     }
 
     #[test]

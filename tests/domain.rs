@@ -136,7 +136,7 @@ fn every_glossary_entry_resolves_and_no_expansion_breaks_a_plain_query() {
     let ix = Indexed::new();
     let glossary = tipdex::glossary::Glossary::builtin();
     let sections = tipdex::corpus::load(&corpus_dir()).unwrap().sections;
-    let fold = |t: &str| tipdex::glossary::words(t).join(" ");
+    let fold = |t: &str| tipdex::words::words(t).join(" ");
     let mut checked = 0;
     for group in glossary.synonyms.iter().chain(glossary.forms.iter()) {
         for term in group {

@@ -10,7 +10,7 @@ pub mod symbol;
 pub mod text;
 pub mod walk;
 
-pub use section::{fold_char, normalize_whitespace, slug, Kind, Section, Source, Warning};
+pub use section::{normalize_whitespace, slug, Kind, Section, Source, Warning};
 pub use walk::{corpus_fingerprint, LoadOptions};
 
 use crate::error::{Error, Result};

@@ -1,5 +1,6 @@
 //! The `Section`: one thing a user looks for (an organization, a mandate, a report, an overview).
 
+use crate::words::fold_char;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -186,29 +187,6 @@ pub fn slug(text: &str) -> String {
         }
     }
     out
-}
-
-/// Folds the accented Latin letters of the corpus to ASCII (`á` → `a`); others pass through.
-pub fn fold_char(c: char) -> char {
-    match c {
-        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'ā' => 'a',
-        'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' | 'Ā' => 'A',
-        'é' | 'è' | 'ê' | 'ë' | 'ē' => 'e',
-        'É' | 'È' | 'Ê' | 'Ë' | 'Ē' => 'E',
-        'í' | 'ì' | 'î' | 'ï' | 'ī' => 'i',
-        'Í' | 'Ì' | 'Î' | 'Ï' | 'Ī' => 'I',
-        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' | 'ō' => 'o',
-        'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' | 'Ø' | 'Ō' => 'O',
-        'ú' | 'ù' | 'û' | 'ü' | 'ū' => 'u',
-        'Ú' | 'Ù' | 'Û' | 'Ü' | 'Ū' => 'U',
-        'ç' => 'c',
-        'Ç' => 'C',
-        'ñ' => 'n',
-        'Ñ' => 'N',
-        'ý' | 'ÿ' => 'y',
-        'Ý' => 'Y',
-        _ => c,
-    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! people) that change the ranking instead of the match.
 
 use super::query::{Clause, Group, ParsedQuery};
-use super::ranking::is_written_in_capitals;
-use crate::glossary::{words, Glossary, Term};
+use crate::glossary::{Glossary, Term};
+use crate::words::{is_written_in_capitals, words};
 use std::collections::HashMap;
 
 /// Weight of a synonym, abbreviation or translation relative to the typed words.
@@ -16,13 +16,6 @@ pub const FORM_WEIGHT: f32 = 0.9;
 const COGNATE_BONUS: f32 = 0.5;
 /// Words allowed between the typed words of a multi-word glossary term.
 const TYPED_SPAN_SLOP: u32 = 2;
-
-/// Question words: they ask, they do not describe what is sought.
-const QUESTION_WORDS: [&str; 9] = [
-    "who", "what", "which", "where", "when", "how", "whom", "whose", "why",
-];
-/// Auxiliaries dropped from questions ("what does WHO do", "who is ...").
-const AUXILIARIES: [&str; 8] = ["is", "are", "was", "were", "does", "do", "did", "can"];
 
 /// What the query asks for beyond its words.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -108,7 +101,7 @@ pub fn understand_with(
 ) -> Understanding {
     let mut u = Understanding::default();
     people_intent(parsed, glossary, &mut u);
-    question_words(parsed, &mut u);
+    question_words(parsed, glossary, &mut u);
     phrase_intent(
         parsed,
         &glossary.intents.newest,
@@ -176,12 +169,13 @@ fn people_intent(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understa
     }
 }
 
-fn question_words(parsed: &mut ParsedQuery, u: &mut Understanding) {
+fn question_words(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) {
+    let function = &glossary.function_words;
     let is_question = parsed
         .groups
         .first()
         .and_then(plain_word)
-        .is_some_and(|c| QUESTION_WORDS.contains(&c.text.to_lowercase().as_str()))
+        .is_some_and(|c| function.question.contains(&c.text.to_lowercase()))
         || u.intents.people;
     if !is_question {
         return;
@@ -193,8 +187,7 @@ fn question_words(parsed: &mut ParsedQuery, u: &mut Understanding) {
             plain_word(g).is_some_and(|c| {
                 let lower = c.text.to_lowercase();
                 !is_written_in_capitals(&c.text)
-                    && (QUESTION_WORDS.contains(&lower.as_str())
-                        || AUXILIARIES.contains(&lower.as_str()))
+                    && (function.question.contains(&lower) || function.auxiliary.contains(&lower))
             })
         })
         .collect();

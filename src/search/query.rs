@@ -275,7 +275,7 @@ fn word_clause(word: &str, parsed: &mut ParsedQuery) -> Option<Clause> {
     let text = word.trim_matches(|c: char| {
         matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | ',' | ';' | '?' | '!')
     });
-    let text = crate::glossary::strip_elision(text.trim_end_matches(':'));
+    let text = crate::words::strip_elision(text.trim_end_matches(':'));
     if !text.chars().any(char::is_alphanumeric) {
         return None;
     }

@@ -17,6 +17,7 @@ use crate::glossary::Glossary;
 use crate::schema::{
     self, en_analyzer, name_analyzer, normalize_symbol, tokens, Fields, EXACT_MARK,
 };
+use crate::words::{is_written_in_capitals, within_edits};
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -47,18 +48,6 @@ const CAPITALS_ACRONYM_BOOST: f32 = 4.0;
 const YEAR_BOOST: f32 = 3.0;
 /// Score of a name or acronym match before its field boost (about a strong BM25 match).
 const NAME_MATCH_SCORE: f32 = 3.0;
-
-/// Words that carry no meaning on their own: optional in a query, never required.
-pub const STOPWORDS: [&str; 75] = [
-    "a", "an", "the", "of", "in", "on", "for", "to", "and", "or", "by", "with", "at", "from", "is",
-    "are", "was", "were", "be", "been", "what", "who", "whom", "which", "how", "does", "do", "did",
-    "about", "as", "it", "its", "this", "that", "these", "those", "into", "s", "there", "their",
-    "any", "all", "me", "i", "my", "we", "our", "where",
-    // French: the directory's users often write in French.
-    "le", "la", "les", "de", "des", "du", "un", "une", "et", "en", "au", "aux", "pour", "par",
-    "dans", "sur", "qui", "que", "quel", "quelle", "quels", "quelles", "est", "sont", "ou", "avec",
-    "il",
-];
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,7 +157,7 @@ impl Ranker {
             }
             symbolic |= built.symbolic;
             matchers.extend(built.matchers);
-            if group.optional || is_optional(group) {
+            if group.optional || self.is_optional(group) {
                 notes.push(format!("`{}` is optional (common word)", group_text(group)));
                 optional.push(built.query);
             } else {
@@ -251,6 +240,16 @@ impl Ranker {
             matchers,
             notes,
         }
+    }
+
+    /// Whether a group is only stop words (typed in lowercase): optional, never required.
+    fn is_optional(&self, group: &Group) -> bool {
+        group.clauses.iter().all(|c| {
+            !c.phrase
+                && c.scope.is_none()
+                && !is_written_in_capitals(&c.text)
+                && self.glossary.function_words.is_stop(&c.text.to_lowercase())
+        })
     }
 
     fn filter_clauses(&self, filters: &Filters) -> Vec<Node> {
@@ -393,7 +392,7 @@ impl Ranker {
         for (stem, word) in en.iter().zip(names) {
             let mut single = Clause::typed(word.clone(), false, clause.scope);
             single.weight = clause.weight;
-            let optional = STOPWORDS.contains(&word.as_str());
+            let optional = self.glossary.function_words.is_stop(word);
             let expansions = if optional {
                 Vec::new()
             } else {
@@ -468,11 +467,7 @@ impl Ranker {
             let mut scored: Vec<(u8, u64, String)> = found
                 .into_iter()
                 .map(|(w, df)| {
-                    let d = if within_edits_quick(&w, word, 1) {
-                        1
-                    } else {
-                        2
-                    };
+                    let d = if within_edits(&w, word, 1) { 1 } else { 2 };
                     (d, df, w)
                 })
                 .collect();
@@ -537,7 +532,7 @@ impl Ranker {
             Matcher::Exact(word.to_string()),
         ];
         let capitals = is_written_in_capitals(typed);
-        let common = STOPWORDS.contains(&word);
+        let common = self.glossary.function_words.is_stop(word);
         if clause.expansion && self.glossary.is_ambiguous(word) {
             // An expansion to "WHO" means the organization, never the word "who".
             let mut disjuncts = Vec::new();
@@ -768,10 +763,6 @@ pub(crate) fn dictionary_completions(
     found.into_iter().collect()
 }
 
-fn within_edits_quick(a: &str, b: &str, max: u8) -> bool {
-    super::highlight::within_edits(a, b, max)
-}
-
 /// A scoreless filter matching any of `terms`.
 fn any_of(terms: impl Iterator<Item = Node>) -> Node {
     Node::Bool(terms.map(|t| (Occur::Should, t)).collect()).boosted(0.0)
@@ -789,22 +780,6 @@ pub fn typo_distance(word: &str) -> u8 {
     } else {
         0
     }
-}
-
-/// `WHO`, `IOM`, `CoE`: two or more capitals and no lowercase-only spelling.
-pub fn is_written_in_capitals(word: &str) -> bool {
-    let upper = word.chars().filter(|c| c.is_uppercase()).count();
-    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-    upper >= 2 && upper * 2 >= letters
-}
-
-fn is_optional(group: &Group) -> bool {
-    group.clauses.iter().all(|c| {
-        !c.phrase
-            && c.scope.is_none()
-            && !is_written_in_capitals(&c.text)
-            && STOPWORDS.contains(&c.text.to_lowercase().as_str())
-    })
 }
 
 fn group_text(group: &Group) -> String {
@@ -880,13 +855,5 @@ mod tests {
                 ("trafficking".to_string(), 2)
             ]
         );
-    }
-
-    #[test]
-    fn capitals_mark_acronyms() {
-        assert!(is_written_in_capitals("WHO"));
-        assert!(is_written_in_capitals("CoE"));
-        assert!(!is_written_in_capitals("Who"));
-        assert!(!is_written_in_capitals("who"));
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use std::path::Path;
-use tipdex::corpus::fold_char;
+use tipdex::words::fold_char;
 
 /// One line of a relevance file.
 #[derive(Debug)]
