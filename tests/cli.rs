@@ -136,6 +136,28 @@ fn filters_limit_and_offset() {
     for h in inline["hits"].as_array().unwrap() {
         assert_eq!(h["kind"], "organization");
     }
+    // One filter concept (issue 17): an expression, the flags and the query's `kind:`
+    // all narrow the same search, together.
+    let expr = ix.query_json(&[
+        "children",
+        "--filter",
+        "kind = report AND year >= 2021",
+        "--limit",
+        "50",
+    ]);
+    assert!(!expr["hits"].as_array().unwrap().is_empty());
+    for h in expr["hits"].as_array().unwrap() {
+        assert_eq!(h["kind"], "report", "{h}");
+        assert!(h["year"].as_i64().unwrap() >= 2021, "{h}");
+    }
+    let both = ix.query_json(&["kind:organization", "europe", "--kind", "report"]);
+    assert_eq!(both["total_hits"], 0, "{both}");
+    let o = run_in(
+        ix.dir.path(),
+        &["query", "--index", "index", "--filter", "kind = ", "x"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid --filter"), "{}", stderr(&o));
 }
 
 #[test]

@@ -50,9 +50,7 @@ proptest! {
             query: parts.join(" "),
             limit,
             offset,
-            kinds: vec![Kind::Report],
-            year: None,
-            filter: None,
+            filter: Some(tipdex::search::filter::Filter::kinds(&[Kind::Report])),
             explain,
             facets,
         };

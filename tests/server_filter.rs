@@ -3,8 +3,8 @@
 //! back as an expression parses to the same filter.
 
 use proptest::prelude::*;
+use tipdex::search::filter::{parse, parse_value, to_expression};
 use tipdex::search::filter::{Cmp, Filter, FilterField};
-use tipdex::server::filter::{parse, parse_value, to_expression};
 
 fn field() -> impl Strategy<Value = FilterField> {
     prop_oneof![

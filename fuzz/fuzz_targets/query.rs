@@ -2,7 +2,7 @@
 //!
 //! The input is used, in turn, as: the query text (`tipdex::search::query::parse`,
 //! `Engine::search` with facets and explanations, `Engine::suggest`); a Meilisearch
-//! filter expression (`tipdex::server::filter::parse`, which must round-trip through
+//! filter expression (`tipdex::search::filter::parse`, which must round-trip through
 //! `to_expression`, then a search with it); the query string of `GET /api/search`
 //! (`tipdex::server::native::search_request`, then the search); and, when it is JSON,
 //! a Meilisearch search body and filter (`tipdex::server::meili::search`).
@@ -17,7 +17,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 use tipdex::index::Provenance;
 use tipdex::search::SearchRequest;
-use tipdex::server::{filter, meili, native, Limits};
+use tipdex::search::filter;
+use tipdex::server::{meili, native, Limits};
 use tipdex::Engine;
 
 fn engine() -> &'static Engine {

@@ -3,6 +3,7 @@
 use super::IndexLocation;
 use anyhow::Context;
 use std::io::{IsTerminal, Write};
+use tipdex::search::filter::{self, Filter};
 use tipdex::{Engine, Kind, SearchRequest, SearchResponse};
 
 /// Flags of `tipdex query`.
@@ -25,6 +26,10 @@ pub struct Args {
     /// Only sections of this year.
     #[arg(long)]
     pub year: Option<i64>,
+    /// Only sections meeting this filter expression over kind, year and org, as the
+    /// Meilisearch API takes it: `kind = report AND year >= 2021`.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
     /// Show how the query was understood and the score of each hit.
     #[arg(long)]
     pub explain: bool,
@@ -40,16 +45,27 @@ fn parse_kind(s: &str) -> Result<Kind, String> {
 /// Runs the search and prints it.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let index = args.location.ensure()?;
-    let request = SearchRequest {
+    let mut request = SearchRequest {
         query: args.query.join(" "),
         limit: args.limit,
         offset: args.offset,
-        kinds: args.kinds,
-        year: args.year,
         filter: None,
         explain: args.explain,
         facets: false,
     };
+    if let Some(text) = &args.filter {
+        if let Some(parsed) =
+            filter::parse(text).map_err(|e| anyhow::anyhow!("invalid --filter: {e}"))?
+        {
+            request = request.and_filter(parsed);
+        }
+    }
+    if !args.kinds.is_empty() {
+        request = request.and_filter(Filter::kinds(&args.kinds));
+    }
+    if let Some(year) = args.year {
+        request = request.and_filter(Filter::years(&[year]));
+    }
     request.validate()?;
     let backend = args.location.backend()?;
     let engine = Engine::open_for_query(&index, backend.as_ref(), &request.query)?;

@@ -23,7 +23,7 @@ use crate::schema::Fields;
 use budget::{Bounded, Budget, Cost};
 use facets::FacetCounts;
 use highlight::{Highlighter, Marks};
-use ranking::{Filters, Order, Plan, Ranker};
+use ranking::{Order, Plan, Ranker};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -60,11 +60,8 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Results to skip.
     pub offset: usize,
-    /// Only these kinds (empty: all).
-    pub kinds: Vec<Kind>,
-    /// Only this year.
-    pub year: Option<i64>,
-    /// A filter expression over kind, year and org.
+    /// Only sections meeting this condition over kind, year and organization (the
+    /// flags, parameters and filter expressions of every front end build it).
     #[serde(default)]
     pub filter: Option<filter::Filter>,
     /// Add score breakdowns and how the query was understood.
@@ -80,12 +77,16 @@ impl SearchRequest {
             query: query.into(),
             limit: DEFAULT_LIMIT,
             offset: 0,
-            kinds: Vec::new(),
-            year: None,
             filter: None,
             explain: false,
             facets: false,
         }
+    }
+
+    /// This request, also requiring `filter` (ANDed with any filter it has).
+    pub fn and_filter(mut self, filter: filter::Filter) -> SearchRequest {
+        self.filter = filter::Filter::and_optional(self.filter.take(), filter);
+        self
     }
 
     /// Checks the limits; the query text itself is never invalid.
@@ -399,12 +400,7 @@ impl Engine {
     /// Parses and plans a request: the one place a request becomes queries.
     fn plan(&self, request: &SearchRequest, searcher: &Searcher) -> (query::ParsedQuery, Plan) {
         let parsed = query::parse(&request.query);
-        let filters = Filters {
-            kinds: request.kinds.clone(),
-            years: request.year.into_iter().collect(),
-            expr: request.filter.clone(),
-        };
-        let plan = self.ranker.plan(&parsed, &filters, searcher);
+        let plan = self.ranker.plan(&parsed, request.filter.as_ref(), searcher);
         (parsed, plan)
     }
 
@@ -677,7 +673,7 @@ impl Engine {
     pub fn highlighter(&self, query: &str) -> Highlighter {
         let parsed = query::parse(query);
         let searcher = self.reader.searcher();
-        let plan = self.ranker.plan(&parsed, &Filters::default(), &searcher);
+        let plan = self.ranker.plan(&parsed, None, &searcher);
         Highlighter::new(plan.matchers)
     }
 

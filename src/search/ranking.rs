@@ -78,17 +78,6 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
-/// Filters applied to every query.
-#[derive(Debug, Clone, Default)]
-pub struct Filters {
-    /// Any of these kinds (empty: all).
-    pub kinds: Vec<Kind>,
-    /// Any of these years (empty: all).
-    pub years: Vec<i64>,
-    /// A filter expression.
-    pub expr: Option<Filter>,
-}
-
 /// Builds queries for one field set and glossary.
 pub struct Ranker {
     fields: Fields,
@@ -126,9 +115,9 @@ impl Ranker {
         }
     }
 
-    /// Plans a search for a parsed query and the request's filters; `searcher` supplies
+    /// Plans a search for a parsed query and the request's filter; `searcher` supplies
     /// the index words that prefixes and typos expand to.
-    pub fn plan(&self, parsed: &ParsedQuery, filters: &Filters, searcher: &Searcher) -> Plan {
+    pub fn plan(&self, parsed: &ParsedQuery, filter: Option<&Filter>, searcher: &Searcher) -> Plan {
         let mut parsed = parsed.clone();
         let understanding = domain::understand_with(&mut parsed, &self.glossary, &self.term_starts);
         let parsed = &parsed;
@@ -172,15 +161,13 @@ impl Ranker {
         if required.is_empty() {
             required = std::mem::take(&mut optional);
         }
-        let mut all_filters = filters.clone();
-        all_filters.kinds.extend(parsed.kinds.iter().copied());
-        all_filters.years.extend(parsed.years.iter().copied());
-        let filter_clauses = self.filter_clauses(&all_filters);
-        let query_filters = self.filter_clauses(&Filters {
-            kinds: parsed.kinds.clone(),
-            years: parsed.years.clone(),
-            expr: None,
-        });
+        // The query's own `kind:` and `year:` count for the facets; the request's filter
+        // narrows the results only.
+        let query_filters = self.query_filter_clauses(parsed);
+        let mut filter_clauses = query_filters.clone();
+        if let Some(filter) = filter {
+            filter_clauses.insert(0, self.filter_query(filter).boosted(0.0));
+        }
         let positive_count = required.len() + optional.len();
         let any_positive = || -> Node {
             if positive_count == 0 {
@@ -252,21 +239,20 @@ impl Ranker {
         })
     }
 
-    fn filter_clauses(&self, filters: &Filters) -> Vec<Node> {
-        let f = &self.fields;
-        let mut out: Vec<Node> = Vec::new();
-        if !filters.kinds.is_empty() {
-            let terms = filters
-                .kinds
-                .iter()
-                .map(|k| Node::basic_term(f.kind, k.as_str()));
-            out.push(any_of(terms));
+    /// Scoreless clauses for the `kind:` and `year:` filters typed in the query.
+    fn query_filter_clauses(&self, parsed: &ParsedQuery) -> Vec<Node> {
+        let mut out = Vec::new();
+        if !parsed.kinds.is_empty() {
+            out.push(
+                self.filter_query(&Filter::kinds(&parsed.kinds))
+                    .boosted(0.0),
+            );
         }
-        if !filters.years.is_empty() {
-            out.push(any_of(filters.years.iter().map(|y| Node::Year(f.year, *y))));
-        }
-        if let Some(expr) = &filters.expr {
-            out.push(self.filter_query(expr).boosted(0.0));
+        if !parsed.years.is_empty() {
+            out.push(
+                self.filter_query(&Filter::years(&parsed.years))
+                    .boosted(0.0),
+            );
         }
         out
     }
@@ -761,11 +747,6 @@ pub(crate) fn dictionary_completions(
         }
     }
     found.into_iter().collect()
-}
-
-/// A scoreless filter matching any of `terms`.
-fn any_of(terms: impl Iterator<Item = Node>) -> Node {
-    Node::Bool(terms.map(|t| (Occur::Should, t)).collect()).boosted(0.0)
 }
 
 /// Typo tolerance by word length: none under 5 letters, one edit from 5, two from 9.

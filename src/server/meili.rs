@@ -4,7 +4,7 @@
 //! Routes: `POST`/`GET /indexes/sections/search`, `POST /multi-search`,
 //! `GET /indexes`, `GET /indexes/sections`, `GET /indexes/sections/documents/{id}` and
 //! `GET /version` (`GET /health` is shared with the native API). Search parameters:
-//! `q`, `offset`/`limit` or `page`/`hitsPerPage`, `filter` (see [`super::filter`]),
+//! `q`, `offset`/`limit` or `page`/`hitsPerPage`, `filter` (see [`crate::search::filter`]),
 //! `facets` (`kind`, `year`, `org`), `attributesToRetrieve`, `attributesToHighlight`,
 //! `highlightPreTag`/`highlightPostTag`, `attributesToCrop`/`cropLength`/`cropMarker`,
 //! `showMatchesPosition` and `showRankingScore`; other parameters are ignored.
@@ -15,9 +15,10 @@
 
 use super::error::{ApiError, SafeJson};
 use super::native::{check_query_length, truncate};
-use super::{filter, AppState, Limits};
+use super::{AppState, Limits};
 use crate::error::Error;
 use crate::search::budget::{Budget, Cost};
+use crate::search::filter;
 use crate::search::highlight::{escape_html, Highlighter, Span};
 use crate::search::{Engine, SearchRequest, MAX_LIMIT, MAX_OFFSET};
 use axum::body::Body;

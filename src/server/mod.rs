@@ -14,7 +14,6 @@
 
 pub mod conn;
 pub mod error;
-pub mod filter;
 pub mod live;
 pub mod meili;
 pub mod native;

@@ -5,8 +5,9 @@
 //! [`SearchRequest`]; the CLI builds the same type from its flags.
 
 use super::error::{ApiError, SafeJson};
-use super::{filter, AppState, Limits};
+use super::{AppState, Limits};
 use crate::search::budget::Cost;
+use crate::search::filter::{self, Filter};
 use crate::search::suggest::SuggestResponse;
 use crate::search::{SearchRequest, SearchResponse, Stats, DEFAULT_LIMIT};
 use crate::Kind;
@@ -57,19 +58,29 @@ pub fn search_request(query: &str, limits: &Limits) -> Result<SearchRequest, Api
     if let Some(offset) = params.number::<usize>("offset")? {
         request.offset = offset;
     }
+    let mut kinds: Vec<Kind> = Vec::new();
     for value in params.all("kind") {
         for name in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let kind: Kind = name
                 .parse()
                 .map_err(|e: String| ApiError::bad_parameter("kind", e))?;
-            if !request.kinds.contains(&kind) {
-                request.kinds.push(kind);
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
             }
         }
     }
-    request.year = params.number::<i64>("year")?;
     if let Some(text) = params.one("filter")? {
-        request.filter = filter::parse(text).map_err(|e| ApiError::bad_parameter("filter", e))?;
+        if let Some(parsed) =
+            filter::parse(text).map_err(|e| ApiError::bad_parameter("filter", e))?
+        {
+            request = request.and_filter(parsed);
+        }
+    }
+    if !kinds.is_empty() {
+        request = request.and_filter(Filter::kinds(&kinds));
+    }
+    if let Some(year) = params.number::<i64>("year")? {
+        request = request.and_filter(Filter::years(&[year]));
     }
     if let Some(facets) = params.boolean("facets")? {
         request.facets = facets;

@@ -1,5 +1,11 @@
-//! Structured filters over kind, year and organization (what the Meilisearch-compatible
-//! `filter` parameter and the CLI flags translate into).
+//! The one filter concept: conditions over kind, year and organization. The CLI flags
+//! (`--kind`, `--year`, `--filter`), the query language's `kind:` and `year:`, the
+//! native HTTP parameters and Meilisearch's `filter` all build a [`Filter`];
+//! [`language`] reads and writes its textual form (Meilisearch's filter expressions).
+
+pub mod language;
+
+pub use language::{parse, parse_value, to_expression, MAX_DEPTH, MAX_FILTER_CHARS};
 
 use crate::corpus::Kind;
 use crate::error::{Error, Result};
@@ -69,6 +75,42 @@ pub enum Filter {
 }
 
 impl Filter {
+    /// Sections of any of `kinds`.
+    pub fn kinds(kinds: &[Kind]) -> Filter {
+        Filter::In(
+            FilterField::Kind,
+            kinds.iter().map(|k| k.as_str().to_string()).collect(),
+        )
+    }
+
+    /// Sections of any of `years`.
+    pub fn years(years: &[i64]) -> Filter {
+        Filter::In(
+            FilterField::Year,
+            years.iter().map(|y| y.to_string()).collect(),
+        )
+    }
+
+    /// Both conditions: `a AND b` (flattened when either is already an `AND`).
+    pub fn and(a: Filter, b: Filter) -> Filter {
+        let mut all = Vec::new();
+        for f in [a, b] {
+            match f {
+                Filter::And(inner) => all.extend(inner),
+                other => all.push(other),
+            }
+        }
+        Filter::And(all)
+    }
+
+    /// `filter` added to an optional one with AND.
+    pub fn and_optional(existing: Option<Filter>, filter: Filter) -> Option<Filter> {
+        Some(match existing {
+            Some(existing) => Filter::and(existing, filter),
+            None => filter,
+        })
+    }
+
     /// Checks values: kinds must be known kinds, years numbers, ranges only on `year`.
     pub fn validate(&self) -> Result<()> {
         let invalid = |message: String| Error::InvalidRequest {

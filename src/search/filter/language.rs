@@ -9,7 +9,7 @@
 //! Anything else is an error naming the column: a filter can never fail a search with
 //! anything but a 400.
 
-use crate::search::filter::{Cmp, Filter, FilterField};
+use super::{Cmp, Filter, FilterField};
 use serde_json::Value;
 
 /// Longest filter expression accepted, in characters.
