@@ -123,6 +123,34 @@ enum Token {
     Not,
 }
 
+/// A group as `explain` shows it: alternatives joined by `OR`, phrases quoted, field
+/// scopes and prefixes marked (`-title:"sale of children" OR genocide*`).
+pub fn describe_group(group: &Group) -> String {
+    let alternatives: Vec<String> = group
+        .clauses
+        .iter()
+        .map(|c| {
+            let mut s = if c.phrase {
+                format!("\"{}\"", c.text)
+            } else {
+                c.text.clone()
+            };
+            if let Some(scope) = c.scope {
+                s = format!("{scope:?}:{s}").to_lowercase();
+            }
+            if c.prefix {
+                s.push('*');
+            }
+            s
+        })
+        .collect();
+    format!(
+        "{}{}",
+        if group.negated { "-" } else { "" },
+        alternatives.join(" OR ")
+    )
+}
+
 /// Parses what a user typed into a search box.
 pub fn parse(input: &str) -> ParsedQuery {
     let mut parsed = ParsedQuery::default();

@@ -2,7 +2,7 @@
 //! titles of the best matching sections.
 
 use super::budget::Budget;
-use super::ranking::dictionary_matches;
+use super::plan::dictionary_matches;
 use super::{query, Engine, SearchRequest};
 use crate::error::Result;
 use crate::schema::{name_analyzer, normalize_symbol, tokens};
@@ -61,8 +61,8 @@ impl Engine {
         } else if let Some(clause) = last {
             let word = tokens(&mut name_analyzer(), &clause.text).pop();
             if let Some(word) = word.filter(|w| w.chars().count() >= 2) {
-                let searcher = self.reader.searcher();
-                let field = self.fields.words;
+                let searcher = self.searcher();
+                let field = self.fields().words;
                 let mut found = Vec::new();
                 for distance in [0u8, 1] {
                     if distance == 1 && (!found.is_empty() || word.chars().count() < 4) {
@@ -110,8 +110,8 @@ impl Engine {
     /// Document symbols (and session prefixes) starting with what is typed, most used first.
     fn symbol_completions(&self, typed: &str, limit: usize) -> Vec<Suggestion> {
         let prefix = normalize_symbol(typed);
-        let searcher = self.reader.searcher();
-        let field = self.fields.symbol;
+        let searcher = self.searcher();
+        let field = self.fields().symbol;
         let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &prefix), 0, false);
         let mut found = dictionary_matches(&searcher, field, &q, 20_000);
         found.retain(|(s, _)| s != &prefix);

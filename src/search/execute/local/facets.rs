@@ -1,8 +1,8 @@
 //! A collector counting matches per kind and per year, from fast fields.
 
-use super::Facets;
 use crate::corpus::Kind;
 use crate::schema::kind_code;
+use crate::search::request::Facets;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};

@@ -2,7 +2,6 @@
 //! posting lists when the dictionary has only a few such words (a symbol and its
 //! addenda), tantivy's range query (a bitset of the whole segment) when it has many.
 
-use super::tree::prefix_successor;
 use super::union::union_of;
 use std::ops::Bound;
 use tantivy::query::{
@@ -87,5 +86,91 @@ impl Weight for PrefixWeight {
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         self.range.explain(reader, doc)
+    }
+}
+
+/// The smallest byte string greater than every string starting with `prefix` (`None`
+/// when there is none: an empty prefix, or one made only of 0xFF bytes).
+pub(crate) fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::tree::Node;
+    use tantivy::query::BoostQuery;
+
+    #[test]
+    fn a_prefix_finds_what_tantivys_prefix_automaton_finds_with_the_same_score() {
+        use tantivy::collector::TopDocs;
+        let (index, f, mut writer) = crate::schema::test_index();
+        // Prefixes of a few words (a union of their postings) and of many (a bitset).
+        let many: Vec<String> = (1..=12).map(|n| format!("A/HRC/5/{n}")).collect();
+        let few = [
+            "A/HRC/47/34",
+            "A/HRC/47/34/Add.1",
+            "A/HRC/4",
+            "A/76/263",
+            "E/CN.4/2005/78",
+        ];
+        for symbol in few.iter().copied().chain(many.iter().map(String::as_str)) {
+            let mut doc = tantivy::TantivyDocument::default();
+            for value in crate::schema::symbol_values(symbol) {
+                doc.add_text(f.symbol, value);
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        for prefix in [
+            "a/hrc/4",
+            "a/hrc/47/34",
+            "a/",
+            "e/cn.4/2005/78",
+            "z",
+            "a/hrc/47/34/add.1x",
+            "a/hrc/5",
+            "a/hrc/5/1",
+        ] {
+            let ours = Node::Prefix {
+                field: f.symbol,
+                prefix: prefix.to_string(),
+            }
+            .boosted(0.5);
+            let theirs = BoostQuery::new(
+                Box::new(tantivy::query::FuzzyTermQuery::new_prefix(
+                    Term::from_field_text(f.symbol, prefix),
+                    0,
+                    false,
+                )),
+                0.5,
+            );
+            let top = || TopDocs::with_limit(20).order_by_score();
+            let expected = searcher.search(&theirs, &top()).unwrap();
+            assert_eq!(
+                searcher.search(&*ours.to_tantivy(), &top()).unwrap(),
+                expected,
+                "{prefix}"
+            );
+            assert_eq!(
+                searcher
+                    .search(&*ours.to_tantivy(), &tantivy::collector::Count)
+                    .unwrap(),
+                expected.len(),
+                "{prefix}"
+            );
+        }
+        assert_eq!(prefix_successor(b"a/hrc"), Some(b"a/hrd".to_vec()));
+        assert_eq!(prefix_successor(&[b'a', 0xFF]), Some(b"b".to_vec()));
+        assert_eq!(prefix_successor(&[0xFF, 0xFF]), None);
+        assert_eq!(prefix_successor(b""), None);
     }
 }

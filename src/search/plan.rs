@@ -115,6 +115,11 @@ impl Ranker {
         }
     }
 
+    /// The field handles it plans for.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
     /// Plans a search for a parsed query and the request's filter; `searcher` supplies
     /// the index words that prefixes and typos expand to.
     pub fn plan(&self, parsed: &ParsedQuery, filter: Option<&Filter>, searcher: &Searcher) -> Plan {

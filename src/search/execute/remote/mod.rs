@@ -1,17 +1,23 @@
 //! Running a plan on a Quickwit cluster: the same trees as the local index, translated
-//! to Quickwit's query DSL, with kind priors and result order applied here.
+//! to Quickwit's query DSL ([`dsl`]), with kind priors and result order applied here.
 
-use super::ranking::{Order, Plan};
-use super::tree::Node;
-use super::Facets;
+mod dsl;
+
+use super::{kinds_present, uniform_weights, Executor, Found, Pass, Prepared, SortKey};
 use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
-use crate::quickwit::{self, Client, Target};
+use crate::index::BuildInfo;
+use crate::quickwit::{Client, Target};
 use crate::schema::kind_code;
+use crate::search::budget::Budget;
+use crate::search::plan::{Order, Plan};
+use crate::search::request::Facets;
+use crate::search::tree::Node;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tantivy::schema::Schema;
+use tantivy::Searcher;
 
 /// Time allowed for one request to the cluster.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -20,7 +26,7 @@ const REWEIGHT_CANDIDATES: usize = 200;
 
 /// One generation's index on a Quickwit cluster.
 #[derive(Debug, Clone)]
-pub struct Remote {
+pub(crate) struct Remote {
     client: Client,
     index_id: String,
     schema: Schema,
@@ -56,14 +62,14 @@ impl Remote {
 
     /// The query sent for `node`, exclusions applied.
     fn dsl(&self, node: &Node, plan: &Plan) -> Value {
-        let query = quickwit::to_dsl(node, &self.schema);
+        let query = dsl::to_dsl(node, &self.schema);
         if plan.excluded.is_empty() {
             return query;
         }
         let excluded: Vec<Value> = plan
             .excluded
             .iter()
-            .map(|e| quickwit::to_dsl(e, &self.schema))
+            .map(|e| dsl::to_dsl(e, &self.schema))
             .collect();
         json!({ "bool": { "must": [query], "must_not": excluded } })
     }
@@ -87,16 +93,14 @@ impl Remote {
         let found = self
             .client
             .search(&self.index_id, &query, fetch, None, by)?;
+        let sort = SortKey::of(plan);
         let mut hits: Vec<(f64, f32, Section, u64)> = Vec::with_capacity(found.hits.len());
         for (score, source) in found.hits {
             let section = self.section_of(&source)?;
             let ord = source["ord"].as_u64().unwrap_or(0);
-            let tweaked = score * plan.kind_weights[kind_code(section.kind) as usize];
-            let by_year = match plan.order {
-                Order::Relevance => 0.0,
-                Order::Newest => section.year.unwrap_or(0) as f64 * 1e4,
-            };
-            let key = by_year + f64::from(tweaked) - ord as f64 * 1e-9;
+            let code = kind_code(section.kind);
+            let tweaked = sort.weighted(score, code);
+            let key = sort.key(score, code, section.year, ord);
             hits.push((key, tweaked, section, ord));
         }
         hits.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -176,5 +180,114 @@ impl Remote {
                 self.index_id
             ))
         })
+    }
+}
+
+/// A Quickwit cluster as an executor.
+pub(crate) struct RemoteExecutor {
+    remote: Remote,
+    /// Kinds the generation has sections of, by kind code.
+    present: [bool; 4],
+}
+
+impl RemoteExecutor {
+    /// The executor for the index of `generation` on `target`.
+    pub(crate) fn connect(
+        target: &Target,
+        generation: &str,
+        schema: tantivy::schema::Schema,
+        info: &BuildInfo,
+    ) -> Result<RemoteExecutor> {
+        Ok(RemoteExecutor {
+            remote: Remote::connect(target, generation, schema)?,
+            present: kinds_present(info),
+        })
+    }
+}
+
+impl Executor for RemoteExecutor {
+    fn prepare<'a>(&'a self, plan: &'a Plan, _: &'a Searcher) -> Box<dyn Prepared + 'a> {
+        Box::new(RemoteSearch {
+            executor: self,
+            plan,
+        })
+    }
+
+    fn get(&self, _: &Searcher, id: &str) -> Result<Option<Section>> {
+        self.remote.get(id)
+    }
+
+    fn describe(&self) -> Option<String> {
+        Some(format!(
+            "executed by Quickwit (index `{}`)",
+            self.remote.index_id()
+        ))
+    }
+}
+
+/// One plan for the cluster.
+struct RemoteSearch<'a> {
+    executor: &'a RemoteExecutor,
+    plan: &'a Plan,
+}
+
+impl RemoteSearch<'_> {
+    fn node(&self, pass: Pass) -> &Node {
+        match (&self.plan.disjunctive, pass) {
+            (Some(node), Pass::Partial) => node,
+            _ => &self.plan.conjunctive,
+        }
+    }
+}
+
+impl Prepared for RemoteSearch<'_> {
+    fn pass(&self, pass: Pass, want: usize, budget: &Budget) -> Result<(Vec<(f32, Found)>, usize)> {
+        budget.check()?;
+        let uniform = uniform_weights(self.plan, &self.executor.present);
+        let (hits, total) =
+            self.executor
+                .remote
+                .collect(self.node(pass), self.plan, want, uniform)?;
+        let hits = hits
+            .into_iter()
+            .map(|(score, section, ord)| (score, Found::Remote(Box::new(section), ord)))
+            .collect();
+        Ok((hits, total))
+    }
+
+    fn section(&self, found: Found) -> Result<Section> {
+        match found {
+            Found::Remote(section, _) => Ok(*section),
+            Found::Local(_) => Err(Error::Backend(
+                "a hit of the local index in a search run on Quickwit".into(),
+            )),
+        }
+    }
+
+    fn explain(&self, _: &Found, _: Pass) -> Option<serde_json::Value> {
+        None
+    }
+
+    fn unfiltered_facets(&self, budget: &Budget) -> Result<Facets> {
+        budget.check()?;
+        self.executor
+            .remote
+            .facets(&self.plan.unfiltered, self.plan)
+    }
+
+    fn result_facets(&self, want: usize, budget: &Budget) -> Result<Facets> {
+        budget.check()?;
+        let remote = &self.executor.remote;
+        let (_, count) = remote.collect(&self.plan.conjunctive, self.plan, 0, true)?;
+        match &self.plan.disjunctive {
+            Some(disjunctive) if super::needs_partial_matches(count, want) => {
+                remote.facets(disjunctive, self.plan)
+            }
+            _ => remote.facets(&self.plan.conjunctive, self.plan),
+        }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
     }
 }

@@ -1,0 +1,431 @@
+//! The engine: an open generation and the stages of a search, in order — the query
+//! understood and expanded into a plan ([`super::plan`]), the plan run by an executor
+//! ([`super::execute`]: the local index or Quickwit), the hits presented (snippets,
+//! explanations, facets).
+
+use super::budget::Budget;
+use super::execute::local::{section_at, LocalExecutor};
+use super::execute::remote::RemoteExecutor;
+use super::execute::{needs_partial_matches, Executor, Found, Pass, Prepared};
+use super::highlight::{Highlighter, Marks};
+use super::plan::{Order, Plan, Ranker};
+use super::query::{self, ParsedQuery};
+use super::request::{Facets, Hit, QueryExplanation, SearchRequest, SearchResponse, Stats};
+use crate::backend::Backend;
+use crate::corpus::Section;
+use crate::error::{Error, Result};
+use crate::index::{self, BuildInfo};
+use crate::schema::Fields;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher};
+
+/// Memory for decompressed document-store blocks, shared out among the segments: a
+/// server answering many searches (a search box refetches the same hits at every
+/// keystroke) fetches the same popular sections again and again.
+const DOC_STORE_CACHE_BYTES: usize = 32 << 20;
+
+/// An open index, ready to answer searches; cheap to share between threads.
+pub struct Engine {
+    index: Index,
+    reader: IndexReader,
+    ranker: Ranker,
+    info: BuildInfo,
+    generation: String,
+    size_bytes: u64,
+    root: PathBuf,
+    /// Where searches run: the local index or a Quickwit cluster.
+    executor: Box<dyn Executor>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("root", &self.root)
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+/// The hits of a search before presentation: score, where found, which pass found it.
+type Ranked = Vec<(f32, Found, Pass)>;
+
+impl Engine {
+    /// Opens the current generation of the index at `root`, searched where it was
+    /// built for (see [`BuildInfo::backend`]).
+    pub fn open(root: &Path) -> Result<Engine> {
+        Engine::open_with(root, None)
+    }
+
+    /// Opens the current generation of the index at `root`, searched on `backend`
+    /// (`None`: where the generation was built for).
+    pub fn open_with(root: &Path, backend: Option<&Backend>) -> Result<Engine> {
+        Engine::open_inner(root, backend, None)
+    }
+
+    /// [`Engine::open_with`] for a process that answers only `query`: loads just the
+    /// part of the glossary that query can use. Other queries would miss expansions.
+    pub fn open_for_query(root: &Path, backend: Option<&Backend>, query: &str) -> Result<Engine> {
+        Engine::open_inner(root, backend, Some(query))
+    }
+
+    fn open_inner(root: &Path, backend: Option<&Backend>, query: Option<&str>) -> Result<Engine> {
+        let opened = index::open_for(root, query)?;
+        let reader = opened
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(doc_store_cache_blocks(&opened.index))
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| Error::IndexUnusable {
+                path: root.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        let executor = executor_for(root, &opened, backend, &reader)?;
+        let engine = Engine {
+            ranker: Ranker::new(opened.fields, std::sync::Arc::new(opened.glossary)),
+            index: opened.index,
+            reader,
+            info: opened.info,
+            generation: opened.generation,
+            size_bytes: opened.size_bytes,
+            root: root.to_path_buf(),
+            executor,
+        };
+        // A generation read into memory is verified on open: its bytes are already
+        // there. Larger ones are verified by servers when they load them.
+        if engine.size_bytes <= index::in_memory_bound() {
+            engine.verify()?;
+        }
+        Ok(engine)
+    }
+
+    /// Verifies every file's checksum (slow on big indexes; done by servers at load).
+    pub fn verify(&self) -> Result<()> {
+        let damaged = self
+            .index
+            .validate_checksum()
+            .map_err(|e| Error::IndexUnusable {
+                path: self.root.clone(),
+                message: e.to_string(),
+            })?;
+        if damaged.is_empty() {
+            return Ok(());
+        }
+        let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+        names.sort();
+        Err(Error::IndexUnusable {
+            path: self.root.clone(),
+            message: format!("damaged files: {}", names.join(", ")),
+        })
+    }
+
+    /// The generation this engine reads.
+    pub fn generation(&self) -> &str {
+        &self.generation
+    }
+
+    /// Build facts of the open index.
+    pub fn info(&self) -> &BuildInfo {
+        &self.info
+    }
+
+    /// Counts and sizes; the build facts without where the corpus and the backend are
+    /// (an answer served to anyone names no path or address of this machine).
+    pub fn stats(&self) -> Stats {
+        let mut build = self.info.clone();
+        build.corpus = build.corpus.as_deref().map(|path| {
+            Path::new(path).file_name().map_or_else(
+                || "corpus".to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        });
+        build.backend = build
+            .backend
+            .as_deref()
+            .map(|b| b.split('=').next().unwrap_or(b).to_string());
+        Stats {
+            sections: self.info.sections.clone(),
+            total: self.info.total,
+            index_bytes: self.size_bytes,
+            build,
+            generation: self.generation.clone(),
+        }
+    }
+
+    /// Runs a search.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        self.search_within(request, &Budget::unlimited())
+    }
+
+    /// Runs a search within `budget`: it stops with [`Error::OutOfTime`],
+    /// [`Error::Cancelled`] or [`Error::AnswerTooLarge`] once the budget is spent.
+    pub fn search_within(
+        &self,
+        request: &SearchRequest,
+        budget: &Budget,
+    ) -> Result<SearchResponse> {
+        request.validate()?;
+        self.guarded(|| self.search_unguarded(request, budget))
+    }
+
+    /// Runs `work`; a panic inside tantivy (a damaged index can make it panic deep in
+    /// a read) is reported as a damaged index, never as a crash of the program or server.
+    fn guarded<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        let run = std::panic::AssertUnwindSafe(work);
+        std::panic::catch_unwind(run).unwrap_or_else(|_| {
+            Err(Error::IndexUnusable {
+                path: self.root.clone(),
+                message: "reading it failed unexpectedly (a file may be damaged)".into(),
+            })
+        })
+    }
+
+    /// Parses and plans a request: the one place a request becomes queries.
+    fn plan(&self, request: &SearchRequest, searcher: &Searcher) -> (ParsedQuery, Plan) {
+        let parsed = query::parse(&request.query);
+        let plan = self.ranker.plan(&parsed, request.filter.as_ref(), searcher);
+        (parsed, plan)
+    }
+
+    fn search_unguarded(&self, request: &SearchRequest, budget: &Budget) -> Result<SearchResponse> {
+        let started = Instant::now();
+        let searcher = self.reader.searcher();
+        let (parsed, plan) = self.plan(request, &searcher);
+        budget.check()?;
+        let run = self.executor.prepare(&plan, &searcher);
+        let want = request.offset + request.limit;
+        let (ranked, total, partial) = ranked_hits(&*run, &plan, want, budget)?;
+        let hits = self.present(&*run, &plan, ranked, request, budget)?;
+        let facets = if request.facets {
+            budget.check()?;
+            Some(run.unfiltered_facets(budget)?)
+        } else {
+            None
+        };
+        let explain = request
+            .explain
+            .then(|| self.explanation(&parsed, &plan, &*run, partial));
+        Ok(SearchResponse {
+            query: request.query.clone(),
+            total_hits: total,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            offset: request.offset,
+            limit: request.limit,
+            hits,
+            facets,
+            explain,
+        })
+    }
+
+    /// The page of hits `request` asks for: sections fetched, snippets highlighted,
+    /// explanations when asked, within `budget`.
+    fn present(
+        &self,
+        run: &dyn Prepared,
+        plan: &Plan,
+        ranked: Ranked,
+        request: &SearchRequest,
+        budget: &Budget,
+    ) -> Result<Vec<Hit>> {
+        let highlighter = Highlighter::new(plan.matchers.clone());
+        let mut hits = Vec::new();
+        for (i, (score, found, pass)) in ranked
+            .into_iter()
+            .enumerate()
+            .skip(request.offset)
+            .take(request.limit)
+        {
+            budget.check()?;
+            let explanation = if request.explain {
+                run.explain(&found, pass)
+            } else {
+                None
+            };
+            let section = run.section(found)?;
+            let snippet = highlighter.highlight(&section.body, &Marks::default());
+            budget.spend_answer_bytes(section_bytes(&section) + snippet.len())?;
+            hits.push(Hit {
+                rank: i + 1,
+                score,
+                section,
+                snippet,
+                explanation,
+            });
+        }
+        Ok(hits)
+    }
+
+    /// How the query was understood, for `explain`.
+    fn explanation(
+        &self,
+        parsed: &ParsedQuery,
+        plan: &Plan,
+        run: &dyn Prepared,
+        partial: bool,
+    ) -> QueryExplanation {
+        QueryExplanation {
+            terms: parsed.groups.iter().map(query::describe_group).collect(),
+            notes: plan
+                .notes
+                .iter()
+                .cloned()
+                .chain(run.notes())
+                .chain(self.executor.describe())
+                .chain(parsed.ignored.iter().map(|i| format!("ignored {i}")))
+                .collect(),
+            order: match plan.order {
+                Order::Relevance => "relevance".into(),
+                Order::Newest => "newest first".into(),
+            },
+            partial_matches: partial,
+        }
+    }
+
+    /// A highlighter marking what `query` matches, for highlighting other fields than the body.
+    pub fn highlighter(&self, query: &str) -> Highlighter {
+        let parsed = query::parse(query);
+        let searcher = self.reader.searcher();
+        let plan = self.ranker.plan(&parsed, None, &searcher);
+        Highlighter::new(plan.matchers)
+    }
+
+    /// Counts per kind, year and org over exactly the sections `request` matches, all
+    /// its filters applied (the `facetDistribution` of the Meilisearch-compatible API;
+    /// [`SearchResponse::facets`] counts before the kind and year filters instead).
+    pub fn facet_distribution(&self, request: &SearchRequest) -> Result<Facets> {
+        self.facet_distribution_within(request, &Budget::unlimited())
+    }
+
+    /// [`Engine::facet_distribution`] within `budget`.
+    pub fn facet_distribution_within(
+        &self,
+        request: &SearchRequest,
+        budget: &Budget,
+    ) -> Result<Facets> {
+        request.validate()?;
+        budget.check()?;
+        let searcher = self.reader.searcher();
+        let (_, plan) = self.plan(request, &searcher);
+        let run = self.executor.prepare(&plan, &searcher);
+        run.result_facets(request.offset + request.limit, budget)
+    }
+
+    /// Every section of the index, in corpus order.
+    pub fn all_sections(&self) -> Result<Vec<Section>> {
+        let searcher = self.reader.searcher();
+        let mut all: Vec<(u64, Section)> = Vec::new();
+        for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let ords = segment.fast_fields().u64("ord")?;
+            for doc_id in 0..segment.max_doc() {
+                if segment.is_deleted(doc_id) {
+                    continue;
+                }
+                let address = DocAddress::new(segment_ord as u32, doc_id);
+                let ord = ords.first(doc_id).unwrap_or(u64::MAX);
+                all.push((ord, section_at(&self.root, &searcher, address)?));
+            }
+        }
+        all.sort_by_key(|(ord, _)| *ord);
+        Ok(all.into_iter().map(|(_, section)| section).collect())
+    }
+
+    /// The whole section with this id.
+    pub fn get(&self, id: &str) -> Result<Section> {
+        let searcher = self.reader.searcher();
+        self.executor
+            .get(&searcher, id)?
+            .ok_or_else(|| Error::NotFound(id.to_string()))
+    }
+
+    /// The searcher of the open generation (its dictionary drives expansions).
+    pub(crate) fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// The schema's field handles.
+    pub(crate) fn fields(&self) -> &Fields {
+        self.ranker.fields()
+    }
+}
+
+/// The executor for an opened generation: the backend chosen, else the one it records.
+fn executor_for(
+    root: &Path,
+    opened: &index::Opened,
+    backend: Option<&Backend>,
+    reader: &IndexReader,
+) -> Result<Box<dyn Executor>> {
+    let recorded: Option<Backend> = match &opened.info.backend {
+        Some(text) => Some(text.parse()?),
+        None => None,
+    };
+    Ok(match backend.or(recorded.as_ref()) {
+        Some(Backend::Quickwit(target)) => Box::new(RemoteExecutor::connect(
+            target,
+            &opened.generation,
+            opened.index.schema(),
+            &opened.info,
+        )?),
+        _ => Box::new(LocalExecutor::new(
+            root,
+            opened.fields,
+            &opened.info,
+            &reader.searcher(),
+        )),
+    })
+}
+
+/// The hits of both passes in order (every word; then, when those do not fill the page,
+/// any word), the total, and whether some hits match only some words.
+fn ranked_hits(
+    run: &dyn Prepared,
+    plan: &Plan,
+    want: usize,
+    budget: &Budget,
+) -> Result<(Ranked, usize, bool)> {
+    let (complete, total) = run.pass(Pass::Complete, want, budget)?;
+    let mut ranked: Ranked = complete
+        .into_iter()
+        .map(|(score, found)| (score, found, Pass::Complete))
+        .collect();
+    if plan.disjunctive.is_none() || !needs_partial_matches(total, want) {
+        return Ok((ranked, total, false));
+    }
+    budget.check()?;
+    let (more, all) = run.pass(Pass::Partial, want + total, budget)?;
+    let seen: HashSet<(u64, u64)> = ranked.iter().map(|(_, f, _)| f.key()).collect();
+    ranked.extend(
+        more.into_iter()
+            .filter(|(_, f)| !seen.contains(&f.key()))
+            .map(|(score, found)| (score, found, Pass::Partial)),
+    );
+    Ok((ranked, all, all > total))
+}
+
+/// Decompressed document-store blocks to keep per segment of `index` so that all of them
+/// together fit in [`DOC_STORE_CACHE_BYTES`].
+fn doc_store_cache_blocks(index: &tantivy::Index) -> usize {
+    let segments = index
+        .searchable_segment_ids()
+        .map_or(1, |ids| ids.len().max(1));
+    let block = index.settings().docstore_blocksize.max(1);
+    (DOC_STORE_CACHE_BYTES / (block * segments)).clamp(16, 4096)
+}
+
+/// About how many bytes `section` takes in an answer.
+fn section_bytes(section: &Section) -> usize {
+    let names: usize = [&section.role, &section.person, &section.org, &section.venue]
+        .iter()
+        .filter_map(|v| v.as_ref().map(String::len))
+        .sum();
+    let lists: usize = section
+        .symbols
+        .iter()
+        .chain(&section.acronyms)
+        .chain(&section.path)
+        .map(String::len)
+        .sum();
+    section.body.len() + section.title.len() + section.id.len() + names + lists + 200
+}

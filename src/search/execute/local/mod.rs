@@ -1,0 +1,376 @@
+//! Running a plan on the local tantivy index: trees compiled to tantivy queries
+//! ([`compile`]), exclusions evaluated once ([`docids`]), collection with the sort key,
+//! counts and facets read from posting lists where a query allows it ([`union`],
+//! [`facets`]), and stored sections read back.
+
+mod compile;
+pub(crate) mod docids;
+pub(crate) mod facets;
+pub(crate) mod prefix;
+pub(crate) mod union;
+
+use super::{kinds_present, uniform_weights, Executor, Found, Pass, Prepared, SortKey};
+use crate::corpus::Section;
+use crate::error::{Error, Result};
+use crate::index::BuildInfo;
+use crate::schema::Fields;
+use crate::search::budget::{Bounded, Budget};
+use crate::search::plan::{Order, Plan};
+use crate::search::request::Facets;
+use crate::search::tree::Node;
+use docids::DocIdsQuery;
+use facets::FacetCounts;
+use std::path::{Path, PathBuf};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::document::{
+    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
+    ValueDeserializer,
+};
+use tantivy::schema::{Field, FieldType, IndexRecordOption};
+use tantivy::{DocAddress, Searcher, SegmentReader, Term};
+
+/// The local index as an executor.
+pub(crate) struct LocalExecutor {
+    fields: Fields,
+    /// Text fields no document of this generation has a term in (left out of queries).
+    absent: Vec<Field>,
+    /// Kinds the generation has sections of, by kind code.
+    present: [bool; 4],
+    /// The index directory, for error messages.
+    root: PathBuf,
+}
+
+impl LocalExecutor {
+    /// The executor for a generation opened at `root`.
+    pub(crate) fn new(root: &Path, fields: Fields, info: &BuildInfo, searcher: &Searcher) -> Self {
+        LocalExecutor {
+            fields,
+            absent: absent_fields(searcher),
+            present: kinds_present(info),
+            root: root.to_path_buf(),
+        }
+    }
+
+    /// The stored section of a document.
+    pub(crate) fn section_at(&self, searcher: &Searcher, address: DocAddress) -> Result<Section> {
+        section_at(&self.root, searcher, address)
+    }
+}
+
+impl Executor for LocalExecutor {
+    fn prepare<'a>(&'a self, plan: &'a Plan, searcher: &'a Searcher) -> Box<dyn Prepared + 'a> {
+        Box::new(LocalSearch::compile(self, plan, searcher))
+    }
+
+    fn get(&self, searcher: &Searcher, id: &str) -> Result<Option<Section>> {
+        let term = Term::from_field_text(self.fields.id, id);
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((_, address)) => Ok(Some(self.section_at(searcher, *address)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn describe(&self) -> Option<String> {
+        None
+    }
+}
+
+/// The queries explanations run: for hits with every word, and for partial matches.
+type Explainable = (Box<dyn Query>, Option<Box<dyn Query>>);
+
+/// A plan's query trees compiled for the local index, its exclusions evaluated once.
+struct LocalSearch<'a> {
+    executor: &'a LocalExecutor,
+    plan: &'a Plan,
+    searcher: &'a Searcher,
+    conjunctive: Box<dyn Query>,
+    disjunctive: Option<Box<dyn Query>>,
+    /// The terms of the conjunctive query when it is a plain union of them: tantivy can
+    /// then skip the blocks that cannot reach the best hits, and count matches by term.
+    conjunctive_terms: Option<Vec<Term>>,
+    /// The same for the disjunctive query.
+    disjunctive_terms: Option<Vec<Term>>,
+    /// Exclusions that could not be applied.
+    notes: Vec<String>,
+    /// The documents every query leaves out (exclusions evaluated once).
+    exclusions: Vec<DocIdsQuery>,
+    /// The queries explanations run, compiled once for all hits.
+    explainable: std::cell::OnceCell<Explainable>,
+}
+
+impl<'a> LocalSearch<'a> {
+    /// The plan's queries for tantivy, without what they ask of absent fields.
+    fn compile(executor: &'a LocalExecutor, plan: &'a Plan, searcher: &'a Searcher) -> Self {
+        let absent = &executor.absent;
+        let mut notes = Vec::new();
+        let mut sets: Vec<DocIdsQuery> = Vec::new();
+        for excluded in &plan.excluded {
+            let excluded = excluded.without_fields(absent);
+            match DocIdsQuery::matching(searcher, &*excluded.to_tantivy()) {
+                Ok(set) => sets.push(set),
+                Err(e) => notes.push(format!("could not apply an exclusion: {e}")),
+            }
+        }
+        let conjunctive = plan.conjunctive.without_fields(absent);
+        let disjunctive = plan.disjunctive.as_ref().map(|d| d.without_fields(absent));
+        let compile = |node: &Node| excluding(node.to_tantivy(), &sets);
+        LocalSearch {
+            executor,
+            plan,
+            searcher,
+            conjunctive: compile(&conjunctive),
+            disjunctive: disjunctive.as_ref().map(compile),
+            conjunctive_terms: conjunctive.union_terms().filter(|_| sets.is_empty()),
+            disjunctive_terms: disjunctive
+                .as_ref()
+                .and_then(Node::union_terms)
+                .filter(|_| sets.is_empty()),
+            notes,
+            exclusions: sets,
+            explainable: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The query of a pass, and its terms when it is a plain union of them.
+    fn query_of(&self, pass: Pass) -> (&dyn Query, Option<&[Term]>) {
+        match (&self.disjunctive, pass) {
+            (Some(q), Pass::Partial) => (&**q, self.disjunctive_terms.as_deref()),
+            _ => (&*self.conjunctive, self.conjunctive_terms.as_deref()),
+        }
+    }
+
+    /// The top `want` documents for `query` in the plan's order, and the match count;
+    /// `prunable`: the terms of `query` when it is a plain union of them.
+    fn collect(
+        &self,
+        query: &dyn Query,
+        prunable: Option<&[Term]>,
+        want: usize,
+        budget: &Budget,
+    ) -> Result<(Vec<(f32, DocAddress)>, usize)> {
+        let searcher = self.searcher;
+        if want == 0 {
+            return Ok((
+                Vec::new(),
+                searcher.search(query, &Bounded::new(Count, budget))?,
+            ));
+        }
+        let plan = self.plan;
+        if plan.order == Order::Relevance && uniform_weights(plan, &self.executor.present) {
+            // Every section present weighs the same: plain BM25 order, no per-document key.
+            let top = TopDocs::with_limit(want).order_by_score();
+            let (docs, count) = if let Some(terms) = prunable {
+                // Asked for the best hits alone, tantivy skips the blocks of a union of
+                // terms that cannot enter them (block-max WAND); the count then reads the
+                // posting lists without scoring.
+                let docs = searcher.search(query, &Bounded::new(top, budget))?;
+                budget.check()?;
+                (docs, union::count_union_of_terms(searcher, terms)?)
+            } else {
+                searcher.search(query, &Bounded::new((top, Count), budget))?
+            };
+            return Ok((docs, count));
+        }
+        let sort = SortKey::of(plan);
+        let top = TopDocs::with_limit(want).tweak_score(move |segment: &SegmentReader| {
+            let fast = segment.fast_fields();
+            let kind = fast
+                .u64("kind_code")
+                .ok()
+                .map(|c| c.first_or_default_col(3));
+            let ord = fast.u64("ord").ok().map(|c| c.first_or_default_col(0));
+            let year = fast.i64("year").ok();
+            move |doc, score: f32| {
+                let k = kind.as_ref().map_or(3, |c| c.get_val(doc));
+                let o = ord.as_ref().map_or(0, |c| c.get_val(doc));
+                let y = year.as_ref().and_then(|c| c.first(doc));
+                sort.key(score, k, y, o)
+            }
+        });
+        let (docs, count) = searcher.search(query, &Bounded::new((top, Count), budget))?;
+        let docs = docs
+            .into_iter()
+            .map(|(key, address)| (sort.score(key) as f32, address))
+            .collect();
+        Ok((docs, count))
+    }
+
+    /// `node` compiled for tantivy's explanations, with this plan's exclusions.
+    fn explainable(&self, node: &Node) -> Box<dyn Query> {
+        excluding(
+            node.without_fields(&self.executor.absent)
+                .to_tantivy_explainable(),
+            &self.exclusions,
+        )
+    }
+}
+
+impl Prepared for LocalSearch<'_> {
+    fn pass(&self, pass: Pass, want: usize, budget: &Budget) -> Result<(Vec<(f32, Found)>, usize)> {
+        let (query, prunable) = self.query_of(pass);
+        let (hits, total) = self
+            .collect(query, prunable, want, budget)
+            .map_err(|e| match e {
+                Error::Engine(e) => budget.explain_failure(e),
+                other => other,
+            })?;
+        let hits = hits
+            .into_iter()
+            .map(|(score, address)| (score, Found::Local(address)))
+            .collect();
+        Ok((hits, total))
+    }
+
+    fn section(&self, found: Found) -> Result<Section> {
+        match found {
+            Found::Local(address) => self.executor.section_at(self.searcher, address),
+            Found::Remote(section, _) => Ok(*section),
+        }
+    }
+
+    fn explain(&self, found: &Found, pass: Pass) -> Option<serde_json::Value> {
+        let Found::Local(address) = found else {
+            return None;
+        };
+        let (complete, partial) = self.explainable.get_or_init(|| {
+            (
+                self.explainable(&self.plan.conjunctive),
+                self.plan.disjunctive.as_ref().map(|d| self.explainable(d)),
+            )
+        });
+        let query = match (partial, pass) {
+            (Some(partial), Pass::Partial) => partial,
+            _ => complete,
+        };
+        explain_safely(&**query, self.searcher, *address)
+    }
+
+    fn unfiltered_facets(&self, budget: &Budget) -> Result<Facets> {
+        let unfiltered = self.plan.unfiltered.without_fields(&self.executor.absent);
+        // When the query's matches are exactly those of some terms, they are counted
+        // from their posting lists.
+        let terms = unfiltered
+            .matching_terms()
+            .filter(|_| self.exclusions.is_empty());
+        Ok(match terms {
+            Some(terms) => facets::facets_of_union(self.searcher, &terms)?,
+            None => self
+                .searcher
+                .search(
+                    &*excluding(unfiltered.to_tantivy(), &self.exclusions),
+                    &Bounded::new(FacetCounts, budget),
+                )
+                .map_err(|e| budget.explain_failure(e))?,
+        })
+    }
+
+    fn result_facets(&self, want: usize, budget: &Budget) -> Result<Facets> {
+        let failed = |e| budget.explain_failure(e);
+        let (count, facets) = self
+            .searcher
+            .search(
+                &*self.conjunctive,
+                &Bounded::new((Count, FacetCounts), budget),
+            )
+            .map_err(failed)?;
+        // Partial matches are counted exactly when the search adds them.
+        match &self.disjunctive {
+            Some(disjunctive) if super::needs_partial_matches(count, want) => Ok(self
+                .searcher
+                .search(&**disjunctive, &Bounded::new(FacetCounts, budget))
+                .map_err(failed)?),
+            _ => Ok(facets),
+        }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+}
+
+/// The stored section of the document at `address`.
+pub(crate) fn section_at(root: &Path, searcher: &Searcher, address: DocAddress) -> Result<Section> {
+    let damaged = |message: String| Error::IndexUnusable {
+        path: root.to_path_buf(),
+        message,
+    };
+    let StoredText(stored) = searcher.doc(address)?;
+    let stored = stored.ok_or_else(|| damaged("a document has no stored section".into()))?;
+    crate::stored::decode(stored).map_err(|e| damaged(format!("a stored section is damaged: {e}")))
+}
+
+/// The text fields that no segment has a term in (a corpus without organizations or
+/// people, say): searching them can only find nothing, at the cost of opening an empty
+/// dictionary each time.
+fn absent_fields(searcher: &Searcher) -> Vec<Field> {
+    let schema = searcher.schema();
+    schema
+        .fields()
+        .filter(|(_, entry)| entry.is_indexed() && matches!(entry.field_type(), FieldType::Str(_)))
+        .map(|(field, _)| field)
+        .filter(|field| {
+            searcher.segment_readers().iter().all(|segment| {
+                segment
+                    .inverted_index(*field)
+                    .is_ok_and(|inverted| inverted.terms().num_terms() == 0)
+            })
+        })
+        .collect()
+}
+
+/// The stored text of a document (tipdex stores one field, the section): read straight
+/// into a string, without building a `TantivyDocument` first.
+struct StoredText(Option<String>);
+
+impl DocumentDeserialize for StoredText {
+    fn deserialize<'de, D: DocumentDeserializer<'de>>(
+        mut fields: D,
+    ) -> std::result::Result<Self, DeserializeError> {
+        let mut text = None;
+        while let Some((_, StoredString(value))) = fields.next_field()? {
+            text.get_or_insert(value);
+        }
+        Ok(StoredText(text))
+    }
+}
+
+/// A stored string value.
+struct StoredString(String);
+
+impl ValueDeserialize for StoredString {
+    fn deserialize<'de, D: ValueDeserializer<'de>>(
+        value: D,
+    ) -> std::result::Result<Self, DeserializeError> {
+        value.deserialize_string().map(StoredString)
+    }
+}
+
+/// tantivy's explain of a phrase inside a larger query trips a debug assertion when the
+/// phrase itself does not match the document (release builds return "no match"); an
+/// explanation is a diagnostic, so a failure there must never fail the search.
+fn explain_safely(
+    query: &dyn Query,
+    searcher: &Searcher,
+    address: DocAddress,
+) -> Option<serde_json::Value> {
+    let run = std::panic::AssertUnwindSafe(|| query.explain(searcher, address));
+    match std::panic::catch_unwind(run) {
+        Ok(Ok(e)) => serde_json::to_value(&e).ok(),
+        _ => None,
+    }
+}
+
+/// `query` without the documents of `sets`.
+fn excluding(query: Box<dyn Query>, sets: &[DocIdsQuery]) -> Box<dyn Query> {
+    if sets.is_empty() {
+        return query;
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+    for set in sets {
+        clauses.push((Occur::MustNot, Box::new(set.clone())));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}

@@ -1,0 +1,148 @@
+//! Running a plan: on the local index ([`local`]) or on a Quickwit cluster
+//! ([`remote`]), behind one [`Executor`] trait, so the engine never asks which. The
+//! order of results (kind priors, newest first, corpus order) is computed here, once
+//! for both.
+
+pub(crate) mod local;
+pub(crate) mod remote;
+
+use super::budget::Budget;
+use super::plan::{Order, Plan};
+use super::request::Facets;
+use crate::corpus::{Kind, Section};
+use crate::error::Result;
+use crate::index::BuildInfo;
+use tantivy::{DocAddress, Searcher};
+
+/// Where a hit comes from, as an executor found it.
+pub(crate) enum Found {
+    /// A document of the local index.
+    Local(DocAddress),
+    /// A section returned by a remote backend (with its corpus position).
+    Remote(Box<Section>, u64),
+}
+
+impl Found {
+    /// A key that is the same for the same section within one search.
+    pub(crate) fn key(&self) -> (u64, u64) {
+        match self {
+            Found::Local(a) => (u64::from(a.segment_ord), u64::from(a.doc_id)),
+            Found::Remote(_, ord) => (u64::MAX, *ord),
+        }
+    }
+}
+
+/// Which of a plan's queries a pass runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    /// Sections with every required word.
+    Complete,
+    /// Sections with any of the words (for when too few have them all).
+    Partial,
+}
+
+/// A backend that runs plans.
+pub(crate) trait Executor: Send + Sync {
+    /// The searches of one plan on this backend, made ready once per search (queries
+    /// compiled, exclusions evaluated); `searcher` is the local generation's.
+    fn prepare<'a>(&'a self, plan: &'a Plan, searcher: &'a Searcher) -> Box<dyn Prepared + 'a>;
+
+    /// The whole section with this id.
+    fn get(&self, searcher: &Searcher, id: &str) -> Result<Option<Section>>;
+
+    /// What explanations say of where the search ran, if not on the local index.
+    fn describe(&self) -> Option<String>;
+}
+
+/// One plan, ready to run on a backend.
+pub(crate) trait Prepared {
+    /// The best `want` hits of a pass, best first, with scores as shown, and the
+    /// number of sections the pass matches.
+    fn pass(&self, pass: Pass, want: usize, budget: &Budget) -> Result<(Vec<(f32, Found)>, usize)>;
+
+    /// The section of a hit.
+    fn section(&self, found: Found) -> Result<Section>;
+
+    /// The score breakdown of a hit (local index only; `None` elsewhere).
+    fn explain(&self, found: &Found, pass: Pass) -> Option<serde_json::Value>;
+
+    /// Counts per kind, year and organization over what the plan's unfiltered query
+    /// matches (the page's facets).
+    fn unfiltered_facets(&self, budget: &Budget) -> Result<Facets>;
+
+    /// Counts over exactly the sections the search returns, all filters applied, for a
+    /// page of `want` hits (Meilisearch's `facetDistribution`).
+    fn result_facets(&self, want: usize, budget: &Budget) -> Result<Facets>;
+
+    /// What preparing left unapplied, for explanations.
+    fn notes(&self) -> Vec<String>;
+}
+
+/// Which kinds the generation has sections of, by kind code.
+pub(crate) fn kinds_present(info: &BuildInfo) -> [bool; 4] {
+    let mut present = [false; 4];
+    for kind in Kind::ALL {
+        if info.sections.get(kind.as_str()).copied().unwrap_or(0) > 0 {
+            present[crate::schema::kind_code(kind) as usize] = true;
+        }
+    }
+    present
+}
+
+/// Whether every kind present weighs the same in this plan (then results are in
+/// plain relevance order and need no per-document key).
+pub(crate) fn uniform_weights(plan: &Plan, present: &[bool; 4]) -> bool {
+    let weights: Vec<f32> = (0..4)
+        .filter(|&k| present[k])
+        .map(|k| plan.kind_weights[k])
+        .collect();
+    weights.windows(2).all(|w| w[0] == w[1])
+}
+
+/// The order of results, the one place it is computed: highest key first, the key
+/// being the score times its kind's weight, the year first when the plan asks for the
+/// newest, and corpus order among equals.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SortKey {
+    weights: [f32; 4],
+    order: Order,
+}
+
+impl SortKey {
+    /// The order `plan` asks for.
+    pub(crate) fn of(plan: &Plan) -> SortKey {
+        SortKey {
+            weights: plan.kind_weights,
+            order: plan.order,
+        }
+    }
+
+    /// The key of a hit with this score, kind code, year and corpus position.
+    pub(crate) fn key(&self, score: f32, kind_code: u64, year: Option<i64>, ord: u64) -> f64 {
+        let tweaked = f64::from(self.weighted(score, kind_code));
+        let by_year = match self.order {
+            Order::Relevance => 0.0,
+            Order::Newest => year.unwrap_or(0) as f64 * 1e4,
+        };
+        by_year + tweaked - ord as f64 * 1e-9
+    }
+
+    /// The score times its kind's weight.
+    pub(crate) fn weighted(&self, score: f32, kind_code: u64) -> f32 {
+        score * self.weights[kind_code.min(3) as usize]
+    }
+
+    /// The score shown for a key (the weighted score, without the year).
+    pub(crate) fn score(&self, key: f64) -> f64 {
+        match self.order {
+            Order::Relevance => key,
+            Order::Newest => key.rem_euclid(1e4),
+        }
+    }
+}
+
+/// Sections with only some of the words follow those with all of them when the latter
+/// do not fill the page.
+pub(crate) fn needs_partial_matches(complete_matches: usize, wanted: usize) -> bool {
+    complete_matches < wanted || complete_matches == 0
+}

@@ -1,0 +1,182 @@
+//! What a search is asked and what it answers: the request every front end builds (CLI
+//! flags, native HTTP parameters, a Meilisearch body), its limits and cost, and the
+//! response, hits and facets they all print.
+
+use super::budget::Cost;
+use super::filter;
+use crate::corpus::Section;
+use crate::error::{Error, Result};
+use crate::index::BuildInfo;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Results per page when none is asked for.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Largest page.
+pub const MAX_LIMIT: usize = 1000;
+/// Deepest offset.
+pub const MAX_OFFSET: usize = 100_000;
+/// Largest page with score explanations (an explanation costs milliseconds per hit).
+pub const MAX_EXPLAIN_LIMIT: usize = 20;
+
+/// One search, as the CLI flags and the HTTP parameters describe it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchRequest {
+    /// What the user typed.
+    pub query: String,
+    /// Results per page (0: count only).
+    pub limit: usize,
+    /// Results to skip.
+    pub offset: usize,
+    /// Only sections meeting this condition over kind, year and organization (the
+    /// flags, parameters and filter expressions of every front end build it).
+    #[serde(default)]
+    pub filter: Option<filter::Filter>,
+    /// Add score breakdowns and how the query was understood.
+    pub explain: bool,
+    /// Add counts per kind and year over all matches, before the kind/year filters.
+    pub facets: bool,
+}
+
+impl SearchRequest {
+    /// A request for `query` with default settings.
+    pub fn new(query: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+            filter: None,
+            explain: false,
+            facets: false,
+        }
+    }
+
+    /// This request, also requiring `filter` (ANDed with any filter it has).
+    pub fn and_filter(mut self, filter: filter::Filter) -> SearchRequest {
+        self.filter = filter::Filter::and_optional(self.filter.take(), filter);
+        self
+    }
+
+    /// Checks the limits; the query text itself is never invalid.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(filter) = &self.filter {
+            filter.validate()?;
+        }
+        if self.limit > MAX_LIMIT {
+            return Err(Error::InvalidRequest {
+                parameter: "limit".into(),
+                message: format!("{} is more than the maximum of {MAX_LIMIT}", self.limit),
+            });
+        }
+        if self.offset > MAX_OFFSET {
+            return Err(Error::InvalidRequest {
+                parameter: "offset".into(),
+                message: format!("{} is more than the maximum of {MAX_OFFSET}", self.offset),
+            });
+        }
+        if self.explain && self.limit > MAX_EXPLAIN_LIMIT {
+            return Err(Error::InvalidRequest {
+                parameter: "explain".into(),
+                message: format!(
+                    "explanations are given for at most {MAX_EXPLAIN_LIMIT} hits at a time; \
+                     ask for a smaller limit (asked: {})",
+                    self.limit
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// How heavy this search is, from its shape: the words to expand and match, the
+    /// hits to fetch and highlight, explanations and facets.
+    pub fn cost(&self) -> Cost {
+        let words = self.query.split_whitespace().take(1000).count() as u32;
+        let hits = (self.offset.saturating_add(self.limit) / 10) as u32;
+        let explain = if self.explain {
+            20 * self.limit.max(1) as u32
+        } else {
+            0
+        };
+        let facets = if self.facets { 10 } else { 0 };
+        Cost(10 + 5 * words.min(64) + hits + explain + facets)
+    }
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hit {
+    /// 1-based rank in the whole result list.
+    pub rank: usize,
+    /// Ranking score (higher is better).
+    pub score: f32,
+    /// The section as stored.
+    #[serde(flatten)]
+    pub section: Section,
+    /// The best part of the body, HTML-escaped, matches in `<mark>`.
+    pub snippet: String,
+    /// Score breakdown (with `explain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<serde_json::Value>,
+}
+
+/// Counts of matches per value.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Facets {
+    /// Matches per kind.
+    pub kind: BTreeMap<String, u64>,
+    /// Matches per year.
+    pub year: BTreeMap<String, u64>,
+    /// Matches per organization.
+    pub org: BTreeMap<String, u64>,
+}
+
+/// How the query was understood (with `explain`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct QueryExplanation {
+    /// The groups of the query, as parsed.
+    pub terms: Vec<String>,
+    /// Notes: optional words, ignored parts, intents.
+    pub notes: Vec<String>,
+    /// Whether the results are ordered by relevance or by year.
+    pub order: String,
+    /// Whether some results match only some of the words.
+    pub partial_matches: bool,
+}
+
+/// The answer to a [`SearchRequest`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchResponse {
+    /// The query text.
+    pub query: String,
+    /// Number of matching sections.
+    pub total_hits: usize,
+    /// Time spent searching, in milliseconds.
+    pub took_ms: f64,
+    /// Results skipped.
+    pub offset: usize,
+    /// Page size.
+    pub limit: usize,
+    /// The page of results.
+    pub hits: Vec<Hit>,
+    /// Counts per kind and year (with `facets`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+    /// How the query was understood (with `explain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<QueryExplanation>,
+}
+
+/// Statistics about the open index.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Sections per kind.
+    pub sections: BTreeMap<String, usize>,
+    /// All sections.
+    pub total: usize,
+    /// Index size on disk, in bytes.
+    pub index_bytes: u64,
+    /// Build facts.
+    pub build: BuildInfo,
+    /// Generation in use.
+    pub generation: String,
+}
