@@ -7,10 +7,13 @@ use super::budget::Budget;
 use super::execute::local::{section_at, LocalExecutor};
 use super::execute::remote::RemoteExecutor;
 use super::execute::{needs_partial_matches, Executor, Found, Pass, Prepared};
+use super::expand::Expander;
+use super::filter::Filter;
 use super::highlight::{Highlighter, Marks};
-use super::plan::{Order, Plan, Ranker};
+use super::plan::{Order, Plan, Planner};
 use super::query::{self, ParsedQuery};
 use super::request::{Facets, Hit, QueryExplanation, SearchRequest, SearchResponse, Stats};
+use super::understand::Understander;
 use crate::backend::Backend;
 use crate::corpus::Section;
 use crate::error::{Error, Result};
@@ -30,7 +33,8 @@ const DOC_STORE_CACHE_BYTES: usize = 32 << 20;
 pub struct Engine {
     index: Index,
     reader: IndexReader,
-    ranker: Ranker,
+    understander: Understander,
+    planner: Planner,
     info: BuildInfo,
     generation: String,
     size_bytes: u64,
@@ -83,8 +87,10 @@ impl Engine {
                 message: e.to_string(),
             })?;
         let executor = executor_for(root, &opened, backend, &reader)?;
+        let glossary = std::sync::Arc::new(opened.glossary);
         let engine = Engine {
-            ranker: Ranker::new(opened.fields, std::sync::Arc::new(opened.glossary)),
+            understander: Understander::new(std::sync::Arc::clone(&glossary)),
+            planner: Planner::new(opened.fields, glossary),
             index: opened.index,
             reader,
             info: opened.info,
@@ -184,9 +190,24 @@ impl Engine {
 
     /// Parses and plans a request: the one place a request becomes queries.
     fn plan(&self, request: &SearchRequest, searcher: &Searcher) -> (ParsedQuery, Plan) {
-        let parsed = query::parse(&request.query);
-        let plan = self.ranker.plan(&parsed, request.filter.as_ref(), searcher);
-        (parsed, plan)
+        self.plan_text(&request.query, request.filter.as_ref(), searcher)
+    }
+
+    /// The query as typed, and its plan: understood (glossary, sessions, intents), its
+    /// words expanded against the generation's dictionary, planned into trees.
+    fn plan_text(
+        &self,
+        text: &str,
+        filter: Option<&Filter>,
+        searcher: &Searcher,
+    ) -> (ParsedQuery, Plan) {
+        let typed = query::parse(text);
+        let (understood, understanding) = self.understander.understand(&typed);
+        let expander = Expander::new(searcher, self.planner.fields());
+        let plan = self
+            .planner
+            .plan(&understood, &understanding, filter, &expander);
+        (typed, plan)
     }
 
     fn search_unguarded(&self, request: &SearchRequest, budget: &Budget) -> Result<SearchResponse> {
@@ -285,9 +306,8 @@ impl Engine {
 
     /// A highlighter marking what `query` matches, for highlighting other fields than the body.
     pub fn highlighter(&self, query: &str) -> Highlighter {
-        let parsed = query::parse(query);
         let searcher = self.reader.searcher();
-        let plan = self.ranker.plan(&parsed, None, &searcher);
+        let (_, plan) = self.plan_text(query, None, &searcher);
         Highlighter::new(plan.matchers)
     }
 
@@ -346,7 +366,7 @@ impl Engine {
 
     /// The schema's field handles.
     pub(crate) fn fields(&self) -> &Fields {
-        self.ranker.fields()
+        self.planner.fields()
     }
 }
 

@@ -3,21 +3,21 @@
 //! 1. [`request`]: what a search is asked ([`SearchRequest`]) and answers
 //!    ([`SearchResponse`]); [`query`] and [`filter`] read the query and filter
 //!    languages; [`budget`] bounds what one search may spend.
-//! 2. understand ([`domain`]): the field's vocabulary applied to the query (glossary,
-//!    symbols and sessions, intents).
-//! 3. plan ([`plan`]): typo and prefix expansion against the index's dictionary, boosts
-//!    and priors, into backend-neutral query trees ([`tree`]).
-//! 4. execute ([`execute`]): the trees run on the local index or on Quickwit, behind one
+//! 2. understand ([`understand`]): the field's vocabulary applied to the query
+//!    (glossary, sessions, intents, question words), before any index is consulted.
+//! 3. expand (`expand`): typo and prefix expansion against the index's dictionary.
+//! 4. plan ([`plan`]): boosts and priors, into backend-neutral query trees ([`tree`]).
+//! 5. execute (`execute`): the trees run on the local index or on Quickwit, behind one
 //!    executor trait; results in one order for both.
-//! 5. present ([`highlight`]): snippets and match spans; [`suggest`] completes what is
+//! 6. present ([`highlight`]): snippets and match spans; [`suggest`] completes what is
 //!    being typed.
 //!
 //! [`Engine`] runs the stages in that order.
 
 pub mod budget;
-mod domain;
 mod engine;
 pub(crate) mod execute;
+pub(crate) mod expand;
 pub mod filter;
 pub mod highlight;
 pub mod plan;
@@ -25,6 +25,7 @@ pub mod query;
 pub mod request;
 pub mod suggest;
 pub mod tree;
+pub mod understand;
 
 pub use engine::Engine;
 pub use request::{

@@ -2,7 +2,7 @@
 //! titles of the best matching sections.
 
 use super::budget::Budget;
-use super::plan::dictionary_matches;
+use super::expand::dictionary_matches;
 use super::{query, Engine, SearchRequest};
 use crate::error::Result;
 use crate::schema::{name_analyzer, normalize_symbol, tokens};

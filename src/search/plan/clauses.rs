@@ -1,0 +1,304 @@
+//! The trees of one group of a query: a word over its fields (with its expansions and
+//! a year or symbol it may be), a phrase, words typed as a glossary term, a document
+//! symbol; with what each highlights.
+
+use super::{Built, Planner};
+use crate::corpus::symbol::looks_like_symbol;
+use crate::schema::{self, normalize_symbol, tokens, Fields, EXACT_MARK};
+use crate::search::expand::{Expander, Expansion};
+use crate::search::highlight::Matcher;
+use crate::search::query::{Clause, Group, Scope};
+use crate::search::tree::Node;
+use crate::words::is_written_in_capitals;
+use tantivy::query::Occur;
+use tantivy::schema::Field;
+
+/// Extra weight of the acronyms field when the word is written in capitals.
+const CAPITALS_ACRONYM_BOOST: f32 = 4.0;
+/// Score of a typed year matching a section's year (a strong, constant signal).
+const YEAR_BOOST: f32 = 3.0;
+/// Score of a name or acronym match before its field boost (about a strong BM25 match).
+const NAME_MATCH_SCORE: f32 = 3.0;
+
+impl Planner {
+    pub(super) fn group(&self, group: &Group, expander: &Expander) -> Option<Built> {
+        let mut built: Vec<Built> = group
+            .clauses
+            .iter()
+            .filter_map(|c| self.clause(c, group.negated, expander))
+            .collect();
+        match built.len() {
+            0 => None,
+            1 => built.pop(),
+            _ => {
+                let symbolic = built.iter().any(|b| b.symbolic);
+                let matchers = built.iter().flat_map(|b| b.matchers.clone()).collect();
+                let alternatives = built.into_iter().map(|b| b.query).collect();
+                Some(Built {
+                    query: Node::any(alternatives),
+                    matchers,
+                    symbolic,
+                })
+            }
+        }
+    }
+
+    fn clause(&self, clause: &Clause, negated: bool, expander: &Expander) -> Option<Built> {
+        let text = clause.text.as_str();
+        let symbol_like = looks_like_symbol(text.trim_matches(|c: char| c == '(' || c == ')'));
+        match clause.scope {
+            Some(Scope::Symbol) => return Some(self.symbol(text, clause.prefix)),
+            None if symbol_like && !clause.phrase => return Some(self.symbol(text, clause.prefix)),
+            _ => {}
+        }
+        let en = tokens(&mut self.en.clone(), text);
+        let names = tokens(&mut self.name.clone(), text);
+        if en.is_empty() || names.is_empty() {
+            return None;
+        }
+        if en.len() > 1 && clause.slop > 0 && !clause.expansion && en.len() == names.len() {
+            return Some(self.typed_span(&en, &names, clause, expander));
+        }
+        if en.len() > 1 {
+            return Some(self.phrase(&en, &names, clause));
+        }
+        let expand_ok = !negated && !clause.phrase && !clause.expansion;
+        let expansions = if expand_ok {
+            expander.expand(&names[0], clause.scope, clause.prefix)
+        } else {
+            Vec::new()
+        };
+        Some(self.word(text, &en[0], &names[0], clause, &expansions))
+    }
+
+    /// Words typed as a glossary term: every word required (scored like typed words, so
+    /// the term finds sections even when it never appears as a phrase), the phrase adding
+    /// proximity.
+    fn typed_span(
+        &self,
+        en: &[String],
+        names: &[String],
+        clause: &Clause,
+        expander: &Expander,
+    ) -> Built {
+        let mut clauses: Vec<(Occur, Node)> = Vec::new();
+        let mut matchers = Vec::new();
+        for (stem, word) in en.iter().zip(names) {
+            let mut single = Clause::typed(word.clone(), false, clause.scope);
+            single.weight = clause.weight;
+            let optional = self.glossary.function_words.is_stop(word);
+            let expansions = if optional {
+                Vec::new()
+            } else {
+                expander.expand(word, clause.scope, false)
+            };
+            let built = self.word(word, stem, word, &single, &expansions);
+            matchers.extend(built.matchers);
+            let occur = if optional { Occur::Should } else { Occur::Must };
+            clauses.push((occur, built.query));
+        }
+        let phrase = self.phrase(en, names, clause);
+        clauses.push((Occur::Should, phrase.query));
+        Built {
+            query: Node::Bool(clauses),
+            matchers,
+            symbolic: false,
+        }
+    }
+
+    fn word(
+        &self,
+        typed: &str,
+        stem: &str,
+        word: &str,
+        clause: &Clause,
+        expansions: &[Expansion],
+    ) -> Built {
+        let f = &self.fields;
+        let scope = clause.scope;
+        let typed_weight = clause.weight;
+        let mut disjuncts: Vec<Node> = Vec::new();
+        let mut matchers = vec![
+            Matcher::Stem(stem.to_string()),
+            Matcher::Exact(word.to_string()),
+        ];
+        let capitals = is_written_in_capitals(typed);
+        let common = self.glossary.function_words.is_stop(word);
+        if clause.expansion && self.glossary.is_ambiguous(word) {
+            // An expansion to "WHO" means the organization, never the word "who".
+            let mut disjuncts = Vec::new();
+            self.word_terms(
+                &mut disjuncts,
+                stem,
+                word,
+                Some(Scope::Acronym),
+                typed_weight,
+                true,
+                false,
+            );
+            return Built {
+                query: Node::any(disjuncts),
+                matchers: vec![Matcher::Exact(word.to_string())],
+                symbolic: false,
+            };
+        }
+        self.word_terms(
+            &mut disjuncts,
+            stem,
+            word,
+            scope,
+            typed_weight,
+            capitals,
+            common,
+        );
+        let mut en = self.en.clone();
+        for e in expansions {
+            let e_stem = tokens(&mut en, &e.word)
+                .pop()
+                .unwrap_or_else(|| e.word.clone());
+            if e_stem == stem {
+                continue;
+            }
+            self.word_terms(
+                &mut disjuncts,
+                &e_stem,
+                &e.word,
+                scope,
+                e.boost,
+                false,
+                false,
+            );
+            matchers.push(Matcher::Exact(e.word.clone()));
+        }
+        if scope.is_none() && word.chars().any(|c| c.is_ascii_digit()) {
+            disjuncts.push(Node::term(
+                f.symbol,
+                format!("{EXACT_MARK}{word}"),
+                3.0 * typed_weight,
+            ));
+            if let Ok(year) = word.parse::<i64>() {
+                if (1800..2100).contains(&year) {
+                    disjuncts.push(Node::Year(f.year, year).boosted(YEAR_BOOST));
+                }
+            }
+        }
+        Built {
+            query: Node::any(disjuncts),
+            matchers,
+            symbolic: false,
+        }
+    }
+
+    /// Term queries for one word (its stem in text fields, the word in name fields).
+    #[allow(clippy::too_many_arguments)]
+    fn word_terms(
+        &self,
+        out: &mut Vec<Node>,
+        stem: &str,
+        word: &str,
+        scope: Option<Scope>,
+        weight: f32,
+        capitals: bool,
+        common: bool,
+    ) {
+        let f = &self.fields;
+        for (field, boost) in schema::text_fields(f) {
+            if scope.is_none() || scope_field(f, scope) == Some(field) {
+                out.push(Node::term(field, stem, boost * weight));
+            }
+        }
+        for (field, boost) in schema::name_fields(f) {
+            let in_scope = scope.is_none() || scope_field(f, scope) == Some(field);
+            let acronym = field == f.acronyms;
+            if !in_scope || (acronym && common && !capitals) {
+                continue;
+            }
+            let boost = if acronym && capitals {
+                boost * CAPITALS_ACRONYM_BOOST
+            } else {
+                boost
+            };
+            out.push(Self::name_term(field, word, boost * weight));
+        }
+    }
+
+    /// A match on a name or acronym is a yes/no signal: constant score, no length norm
+    /// (these fields are short and mostly empty, which skews BM25).
+    fn name_term(field: Field, text: &str, boost: f32) -> Node {
+        Node::Const(
+            Box::new(Node::basic_term(field, text)),
+            NAME_MATCH_SCORE * boost,
+        )
+    }
+
+    fn phrase(&self, stems: &[String], words: &[String], clause: &Clause) -> Built {
+        let f = &self.fields;
+        let scope = clause.scope;
+        let mut disjuncts: Vec<Node> = Vec::new();
+        let mut phrase_query = |field: Field, tokens: &[String], boost: f32| {
+            let phrase = Node::Phrase {
+                field,
+                terms: tokens.to_vec(),
+                slop: clause.slop,
+            };
+            disjuncts.push(phrase.boosted(boost * clause.weight));
+        };
+        for (field, boost) in schema::text_fields(f) {
+            if scope.is_none() || scope_field(f, scope) == Some(field) {
+                phrase_query(field, stems, boost);
+            }
+        }
+        for (field, boost) in schema::name_fields(f) {
+            if scope.is_none() || scope_field(f, scope) == Some(field) {
+                phrase_query(field, words, boost);
+            }
+        }
+        let matchers = if clause.slop > 0 {
+            stems.iter().map(|s| Matcher::Stem(s.clone())).collect()
+        } else {
+            vec![Matcher::Phrase(stems.to_vec())]
+        };
+        Built {
+            query: Node::any(disjuncts),
+            matchers,
+            symbolic: false,
+        }
+    }
+
+    fn symbol(&self, text: &str, prefix: bool) -> Built {
+        let f = &self.fields;
+        let norm = normalize_symbol(text);
+        let mut should: Vec<(Occur, Node)> = vec![
+            (
+                Occur::Should,
+                Node::term(f.symbol, format!("{EXACT_MARK}{norm}"), 3.0),
+            ),
+            (Occur::Should, Node::term(f.symbol, &norm, 2.0)),
+        ];
+        if prefix && norm.len() >= 2 {
+            let prefix = Node::Prefix {
+                field: f.symbol,
+                prefix: norm.clone(),
+            };
+            should.push((Occur::Should, prefix.boosted(0.5)));
+        }
+        Built {
+            query: Node::Bool(should),
+            matchers: vec![Matcher::Symbol(norm)],
+            symbolic: true,
+        }
+    }
+}
+
+fn scope_field(f: &Fields, scope: Option<Scope>) -> Option<Field> {
+    Some(match scope? {
+        Scope::Title => f.title,
+        Scope::Body => f.body,
+        Scope::Role => f.role,
+        Scope::Person => f.person,
+        Scope::Org => f.org,
+        Scope::Acronym => f.acronyms,
+        Scope::Symbol => f.symbol,
+        Scope::Path => f.path,
+    })
+}

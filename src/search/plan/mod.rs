@@ -1,0 +1,220 @@
+//! Planning: turns an understood query into backend-neutral query trees, field boosts
+//! and kind priors ([`Plan`]).
+//!
+//! This is the one place that decides what counts more: titles, names, acronyms, roles
+//! and symbols over body text; exact words over stems over prefixes over typos; whole
+//! symbols over their addenda; documents with every word over partial matches. A word's
+//! score adds up its matches in every field (and a group's, its alternatives'), with
+//! boosts and weights below 1 for expansions: constructs every backend computes exactly.
+//! [`clauses`] builds the trees of words, phrases and symbols; [`filters`] those of
+//! filters.
+
+mod clauses;
+mod filters;
+
+use super::expand::{Expander, MAX_QUERY_EXPANSIONS};
+use super::filter::Filter;
+use super::highlight::Matcher;
+use super::query::{Group, ParsedQuery};
+use super::tree::Node;
+use super::understand::Understanding;
+use crate::corpus::Kind;
+use crate::glossary::Glossary;
+use crate::schema::{self, en_analyzer, name_analyzer, Fields};
+use crate::words::is_written_in_capitals;
+use std::sync::Arc;
+use tantivy::query::Occur;
+use tantivy::tokenizer::TextAnalyzer;
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// By relevance.
+    Relevance,
+    /// Newest year first, then relevance.
+    Newest,
+}
+
+/// Everything the engine needs to run one search.
+pub struct Plan {
+    /// Documents matching every required word (and the filters).
+    pub conjunctive: Node,
+    /// Documents matching any word, for when too few match all; `None` when it would be the same.
+    pub disjunctive: Option<Node>,
+    /// The disjunctive query without the request's kind/year filters (facet counts).
+    pub unfiltered: Node,
+    /// What the excluded words match: no answer may match any of these.
+    pub excluded: Vec<Node>,
+    /// Score multiplier per kind code.
+    pub kind_weights: [f32; 4],
+    /// Result order.
+    pub order: Order,
+    /// What to highlight.
+    pub matchers: Vec<Matcher>,
+    /// Human-readable notes on how the query was understood.
+    pub notes: Vec<String>,
+}
+
+/// Plans queries for one field set and glossary.
+pub struct Planner {
+    fields: Fields,
+    glossary: Arc<Glossary>,
+    en: TextAnalyzer,
+    name: TextAnalyzer,
+}
+
+/// The query for one group, plus what it highlights.
+struct Built {
+    query: Node,
+    matchers: Vec<Matcher>,
+    symbolic: bool,
+}
+
+impl Planner {
+    /// A planner over the given fields, with `glossary`'s function words.
+    pub fn new(fields: Fields, glossary: Arc<Glossary>) -> Planner {
+        Planner {
+            fields,
+            glossary,
+            en: en_analyzer(),
+            name: name_analyzer(),
+        }
+    }
+
+    /// The field handles it plans for.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// Plans a search for an understood query and the request's filter; `expander`
+    /// finds the index words that prefixes and typos expand to.
+    pub(crate) fn plan(
+        &self,
+        parsed: &ParsedQuery,
+        understanding: &Understanding,
+        filter: Option<&Filter>,
+        expander: &Expander,
+    ) -> Plan {
+        let mut notes = understanding.notes.clone();
+        let mut required: Vec<Node> = Vec::new();
+        let mut optional: Vec<Node> = Vec::new();
+        let mut excluded: Vec<Node> = Vec::new();
+        let mut matchers = Vec::new();
+        let mut symbolic = false;
+        for group in &parsed.groups {
+            let Some(built) = self.group(group, expander) else {
+                notes.push(format!(
+                    "ignored `{}`: nothing searchable",
+                    group_text(group)
+                ));
+                continue;
+            };
+            if group.negated {
+                excluded.push(built.query);
+                continue;
+            }
+            symbolic |= built.symbolic;
+            matchers.extend(built.matchers);
+            if group.optional || self.is_optional(group) {
+                notes.push(format!("`{}` is optional (common word)", group_text(group)));
+                optional.push(built.query);
+            } else {
+                required.push(built.query);
+            }
+        }
+        if expander.was_cut() {
+            notes.push(format!(
+                "typo and prefix matching stopped after {MAX_QUERY_EXPANSIONS} index words: later words are matched as typed"
+            ));
+        }
+        if required.is_empty() {
+            required = std::mem::take(&mut optional);
+        }
+        // The query's own `kind:` and `year:` count for the facets; the request's filter
+        // narrows the results only.
+        let query_filters = self.query_filter_clauses(parsed);
+        let mut filter_clauses = query_filters.clone();
+        if let Some(filter) = filter {
+            filter_clauses.insert(0, self.filter_query(filter).boosted(0.0));
+        }
+        let positive_count = required.len() + optional.len();
+        let any_positive = || -> Node {
+            if positive_count == 0 {
+                return Node::All;
+            }
+            // Partial matches come from the words that matter: a section matching only
+            // "the" or "on" is no answer (and scoring those words scans every section).
+            let should = required
+                .iter()
+                .map(|q| (Occur::Should, q.clone()))
+                .collect();
+            Node::Bool(should)
+        };
+        let assemble = |core: Vec<(Occur, Node)>, filters: &[Node]| {
+            let mut clauses = core;
+            for f in filters {
+                clauses.push((Occur::Must, f.clone()));
+            }
+            if clauses.is_empty() {
+                clauses.push((Occur::Must, Node::All));
+            }
+            Node::Bool(clauses)
+        };
+        let mut core: Vec<(Occur, Node)> =
+            required.iter().map(|q| (Occur::Must, q.clone())).collect();
+        core.extend(optional.iter().map(|q| (Occur::Should, q.clone())));
+        let conjunctive = assemble(core, &filter_clauses);
+        let disjunctive = (required.len() > 1)
+            .then(|| assemble(vec![(Occur::Must, any_positive())], &filter_clauses));
+        let unfiltered = assemble(vec![(Occur::Must, any_positive())], &query_filters);
+        let mut kind_weights: [f32; 4] = [1.0, 1.0, 1.0, 0.6];
+        let weight = |k: Kind| schema::kind_code(k) as usize;
+        let intents = &understanding.intents;
+        if symbolic {
+            kind_weights[weight(Kind::Report)] = 1.6;
+            notes.push("looks like a document symbol: reports first".into());
+        }
+        if intents.reports || intents.newest {
+            kind_weights[weight(Kind::Report)] = 1.8;
+        }
+        if intents.people {
+            kind_weights[weight(Kind::Mandate)] = 2.0;
+            kind_weights[weight(Kind::Report)] = kind_weights[weight(Kind::Report)].min(0.8);
+        }
+        let order = if intents.newest {
+            Order::Newest
+        } else {
+            Order::Relevance
+        };
+        Plan {
+            conjunctive,
+            disjunctive,
+            unfiltered,
+            excluded,
+            kind_weights,
+            order,
+            matchers,
+            notes,
+        }
+    }
+
+    /// Whether a group is only stop words (typed in lowercase): optional, never required.
+    fn is_optional(&self, group: &Group) -> bool {
+        group.clauses.iter().all(|c| {
+            !c.phrase
+                && c.scope.is_none()
+                && !is_written_in_capitals(&c.text)
+                && self.glossary.function_words.is_stop(&c.text.to_lowercase())
+        })
+    }
+}
+
+/// A group's words as typed, alternatives joined by `OR`, for notes.
+fn group_text(group: &Group) -> String {
+    group
+        .clauses
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}

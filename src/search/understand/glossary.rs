@@ -1,0 +1,151 @@
+//! Glossary expansions: a typed word or run of words that a glossary term matches also
+//! searches the other terms of its groups (synonyms, abbreviations, translations, word
+//! forms), each weighted below what was typed.
+
+use super::{group_words, match_at, plain_word, TermStarts, Understanding, TYPED_SPAN_SLOP};
+use crate::glossary::{Glossary, Term};
+use crate::search::query::{Clause, Group, ParsedQuery};
+use crate::words::is_written_in_capitals;
+
+/// Weight of a synonym, abbreviation or translation relative to the typed words.
+pub const SYNONYM_WEIGHT: f32 = 0.6;
+/// Weight of another form of the typed word (child → children).
+pub const FORM_WEIGHT: f32 = 0.9;
+/// Relative extra weight of an alternative sharing word stems with the typed words ("traite des
+/// personnes" is closer to "trafficking in persons" than to "human trafficking").
+const COGNATE_BONUS: f32 = 0.5;
+
+/// One glossary match: groups `start..end` and what they expand to.
+struct GlossaryMatch {
+    start: usize,
+    end: usize,
+    alternatives: Vec<(Term, f32)>,
+}
+
+pub(super) fn expand(
+    parsed: &mut ParsedQuery,
+    glossary: &Glossary,
+    starts: &TermStarts,
+    u: &mut Understanding,
+) {
+    let words_of = group_words(parsed);
+    let mut expansions: Vec<GlossaryMatch> = Vec::new();
+    let mut covered = vec![false; parsed.groups.len()];
+    // Longest spans first, then left to right.
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    let tables = [
+        (&glossary.synonyms, SYNONYM_WEIGHT),
+        (&glossary.forms, FORM_WEIGHT),
+    ];
+    for start in 0..parsed.groups.len() {
+        let first = words_of[start].as_ref().and_then(|w| w.first());
+        for (t, g, i) in starts.candidates(first) {
+            let term = &tables[t].0[g][i];
+            if let Some(end) = match_at(&words_of, start, &term.words) {
+                candidates.push((start, end));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
+    candidates.dedup();
+    for (start, end) in candidates {
+        if covered[start..end].iter().any(|c| *c) {
+            continue;
+        }
+        let typed: Vec<String> = parsed.groups[start..end]
+            .iter()
+            .filter_map(|g| plain_word(g).map(|c| c.text.clone()))
+            .collect();
+        let typed_text = typed.join(" ");
+        let span: Vec<String> = words_of[start..end]
+            .iter()
+            .flatten()
+            .flatten()
+            .cloned()
+            .collect();
+        if glossary.is_ambiguous(&span.join(" ")) && !is_written_in_capitals(&typed_text) {
+            continue;
+        }
+        let mut alternatives: Vec<(Term, f32)> = Vec::new();
+        for (table, base) in tables {
+            for group in table.iter().filter(|g| g.iter().any(|t| t.words == span)) {
+                for term in group.iter().filter(|t| t.words != span) {
+                    let weight = base
+                        * (1.0 + COGNATE_BONUS * cognate_share(&span, &term.words))
+                        * length_balance(span.len(), term.words.len());
+                    match alternatives.iter_mut().find(|(t, _)| t.words == term.words) {
+                        Some((_, w)) => *w = w.max(weight),
+                        None => alternatives.push((term.clone(), weight)),
+                    }
+                }
+            }
+        }
+        if alternatives.is_empty() {
+            continue;
+        }
+        covered[start..end].iter_mut().for_each(|c| *c = true);
+        let shown: Vec<&str> = alternatives.iter().map(|(t, _)| t.text.as_str()).collect();
+        u.notes.push(format!(
+            "glossary: `{typed_text}` also means {}",
+            shown.join(", ")
+        ));
+        expansions.push(GlossaryMatch {
+            start,
+            end,
+            alternatives,
+        });
+    }
+    expansions.sort_by_key(|e| std::cmp::Reverse(e.start));
+    for e in expansions {
+        let mut clauses = if e.end - e.start == 1 {
+            parsed.groups[e.start].clauses.clone()
+        } else {
+            let typed: Vec<String> = parsed.groups[e.start..e.end]
+                .iter()
+                .flat_map(|g| g.clauses.iter().map(|c| c.text.clone()))
+                .collect();
+            let mut c = Clause::typed(typed.join(" "), true, None);
+            c.slop = TYPED_SPAN_SLOP;
+            vec![c]
+        };
+        for (term, weight) in e.alternatives {
+            let mut c = Clause::typed(term.text.clone(), term.words.len() > 1, None);
+            c.weight = weight;
+            c.expansion = true;
+            clauses.push(c);
+        }
+        let optional = parsed.groups[e.start..e.end].iter().all(|g| g.optional);
+        parsed.groups.splice(
+            e.start..e.end,
+            [Group {
+                clauses,
+                negated: false,
+                optional,
+            }],
+        );
+    }
+}
+
+/// A phrase's BM25 score grows with its number of words; alternatives longer than what
+/// was typed are scaled down (and shorter ones up) so none wins by length alone.
+fn length_balance(typed: usize, alt: usize) -> f32 {
+    ((typed.max(1) as f32) / (alt.max(1) as f32))
+        .sqrt()
+        .clamp(0.5, 1.5)
+}
+
+/// Share of `alt`'s content words that begin like one of the typed words (first 4 letters).
+fn cognate_share(typed: &[String], alt: &[String]) -> f32 {
+    let stem = |w: &String| w.chars().take(4).collect::<String>();
+    let content: Vec<&String> = alt.iter().filter(|w| w.chars().count() >= 4).collect();
+    if content.is_empty() {
+        return 0.0;
+    }
+    let typed: Vec<String> = typed
+        .iter()
+        .filter(|w| w.chars().count() >= 4)
+        .map(stem)
+        .collect();
+    let shared = content.iter().filter(|w| typed.contains(&stem(w))).count();
+    shared as f32 / content.len() as f32
+}
