@@ -53,6 +53,7 @@ proptest! {
             filter: Some(tipdex::search::filter::Filter::kinds(&[Kind::Report])),
             explain,
             facets,
+            result_facets: facets,
         };
         if explain && limit > tipdex::search::MAX_EXPLAIN_LIMIT {
             // Explanations cost milliseconds a hit: only small pages get them.

@@ -4,6 +4,7 @@ use super::IndexLocation;
 use anyhow::Context;
 use std::io::{IsTerminal, Write};
 use tipdex::search::filter::{self, Filter};
+use tipdex::search::present::Style;
 use tipdex::{Engine, Kind, SearchRequest, SearchResponse};
 
 /// Flags of `tipdex query`.
@@ -46,12 +47,10 @@ fn parse_kind(s: &str) -> Result<Kind, String> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let index = args.location.ensure()?;
     let mut request = SearchRequest {
-        query: args.query.join(" "),
         limit: args.limit,
         offset: args.offset,
-        filter: None,
         explain: args.explain,
-        facets: false,
+        ..SearchRequest::new(args.query.join(" "))
     };
     if let Some(text) = &args.filter {
         if let Some(parsed) =
@@ -123,7 +122,7 @@ fn print_text(out: &mut impl Write, r: &SearchResponse, color: bool) -> std::io:
         if !facts.is_empty() {
             writeln!(out, "    {dim}{}{reset}", facts.join(" · "))?;
         }
-        writeln!(out, "    {}", terminal_snippet(&hit.snippet, color))?;
+        writeln!(out, "    {}", hit.snippet.render(&Style::terminal(color)))?;
         if let Some(e) = &hit.explanation {
             writeln!(out, "    score {:.3}: {}", hit.score, e)?;
         }
@@ -144,20 +143,4 @@ fn print_text(out: &mut impl Write, r: &SearchResponse, color: bool) -> std::io:
         }
     }
     Ok(())
-}
-
-/// Turns an HTML snippet into terminal text: `<mark>` as bold yellow (or nothing), entities decoded.
-fn terminal_snippet(html: &str, color: bool) -> String {
-    let (on, off) = if color {
-        ("\x1b[1;33m", "\x1b[0m")
-    } else {
-        ("", "")
-    };
-    html.replace("<mark>", on)
-        .replace("</mark>", off)
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }

@@ -8,11 +8,10 @@ use super::execute::local::{section_at, LocalExecutor};
 use super::execute::remote::RemoteExecutor;
 use super::execute::{needs_partial_matches, Executor, Found, Pass, Prepared};
 use super::expand::Expander;
-use super::filter::Filter;
-use super::highlight::{Highlighter, Marks};
 use super::plan::{Order, Plan, Planner};
+use super::present::{Highlighter, Snippet, SNIPPET_CHARS};
 use super::query::{self, ParsedQuery};
-use super::request::{Facets, Hit, QueryExplanation, SearchRequest, SearchResponse, Stats};
+use super::request::{Hit, QueryExplanation, SearchRequest, SearchResponse, Stats};
 use super::understand::Understander;
 use crate::backend::Backend;
 use crate::corpus::Section;
@@ -188,25 +187,19 @@ impl Engine {
         })
     }
 
-    /// Parses and plans a request: the one place a request becomes queries.
+    /// Parses and plans a request, the one place a request becomes queries: the query as
+    /// typed, and its plan (understood with the glossary, its words expanded against the
+    /// generation's dictionary, planned into trees).
     fn plan(&self, request: &SearchRequest, searcher: &Searcher) -> (ParsedQuery, Plan) {
-        self.plan_text(&request.query, request.filter.as_ref(), searcher)
-    }
-
-    /// The query as typed, and its plan: understood (glossary, sessions, intents), its
-    /// words expanded against the generation's dictionary, planned into trees.
-    fn plan_text(
-        &self,
-        text: &str,
-        filter: Option<&Filter>,
-        searcher: &Searcher,
-    ) -> (ParsedQuery, Plan) {
-        let typed = query::parse(text);
+        let typed = query::parse(&request.query);
         let (understood, understanding) = self.understander.understand(&typed);
         let expander = Expander::new(searcher, self.planner.fields());
-        let plan = self
-            .planner
-            .plan(&understood, &understanding, filter, &expander);
+        let plan = self.planner.plan(
+            &understood,
+            &understanding,
+            request.filter.as_ref(),
+            &expander,
+        );
         (typed, plan)
     }
 
@@ -218,10 +211,17 @@ impl Engine {
         let run = self.executor.prepare(&plan, &searcher);
         let want = request.offset + request.limit;
         let (ranked, total, partial) = ranked_hits(&*run, &plan, want, budget)?;
-        let hits = self.present(&*run, &plan, ranked, request, budget)?;
+        let highlighter = std::sync::Arc::new(Highlighter::new(plan.matchers.clone()));
+        let hits = self.present(&*run, &highlighter, ranked, request, budget)?;
         let facets = if request.facets {
             budget.check()?;
             Some(run.unfiltered_facets(budget)?)
+        } else {
+            None
+        };
+        let result_facets = if request.result_facets {
+            budget.check()?;
+            Some(run.result_facets(want, budget)?)
         } else {
             None
         };
@@ -237,6 +237,8 @@ impl Engine {
             hits,
             facets,
             explain,
+            result_facets,
+            highlighter,
         })
     }
 
@@ -245,12 +247,11 @@ impl Engine {
     fn present(
         &self,
         run: &dyn Prepared,
-        plan: &Plan,
+        highlighter: &Highlighter,
         ranked: Ranked,
         request: &SearchRequest,
         budget: &Budget,
     ) -> Result<Vec<Hit>> {
-        let highlighter = Highlighter::new(plan.matchers.clone());
         let mut hits = Vec::new();
         for (i, (score, found, pass)) in ranked
             .into_iter()
@@ -265,7 +266,7 @@ impl Engine {
                 None
             };
             let section = run.section(found)?;
-            let snippet = highlighter.highlight(&section.body, &Marks::default());
+            let snippet = Snippet::of(highlighter, &section.body, SNIPPET_CHARS);
             budget.spend_answer_bytes(section_bytes(&section) + snippet.len())?;
             hits.push(Hit {
                 rank: i + 1,
@@ -302,34 +303,6 @@ impl Engine {
             },
             partial_matches: partial,
         }
-    }
-
-    /// A highlighter marking what `query` matches, for highlighting other fields than the body.
-    pub fn highlighter(&self, query: &str) -> Highlighter {
-        let searcher = self.reader.searcher();
-        let (_, plan) = self.plan_text(query, None, &searcher);
-        Highlighter::new(plan.matchers)
-    }
-
-    /// Counts per kind, year and org over exactly the sections `request` matches, all
-    /// its filters applied (the `facetDistribution` of the Meilisearch-compatible API;
-    /// [`SearchResponse::facets`] counts before the kind and year filters instead).
-    pub fn facet_distribution(&self, request: &SearchRequest) -> Result<Facets> {
-        self.facet_distribution_within(request, &Budget::unlimited())
-    }
-
-    /// [`Engine::facet_distribution`] within `budget`.
-    pub fn facet_distribution_within(
-        &self,
-        request: &SearchRequest,
-        budget: &Budget,
-    ) -> Result<Facets> {
-        request.validate()?;
-        budget.check()?;
-        let searcher = self.reader.searcher();
-        let (_, plan) = self.plan(request, &searcher);
-        let run = self.executor.prepare(&plan, &searcher);
-        run.result_facets(request.offset + request.limit, budget)
     }
 
     /// Every section of the index, in corpus order.

@@ -9,8 +9,8 @@
 //! 4. plan ([`plan`]): boosts and priors, into backend-neutral query trees ([`tree`]).
 //! 5. execute (`execute`): the trees run on the local index or on Quickwit, behind one
 //!    executor trait; results in one order for both.
-//! 6. present ([`highlight`]): snippets and match spans; [`suggest`] completes what is
-//!    being typed.
+//! 6. present ([`present`]): snippets as text and match spans, and the one renderer
+//!    of every front end; [`suggest`] completes what is being typed.
 //!
 //! [`Engine`] runs the stages in that order.
 
@@ -19,8 +19,8 @@ mod engine;
 pub(crate) mod execute;
 pub(crate) mod expand;
 pub mod filter;
-pub mod highlight;
 pub mod plan;
+pub mod present;
 pub mod query;
 pub mod request;
 pub mod suggest;

@@ -4,6 +4,7 @@
 
 use super::budget::Cost;
 use super::filter;
+use super::present::{Highlighter, Snippet};
 use crate::corpus::Section;
 use crate::error::{Error, Result};
 use crate::index::BuildInfo;
@@ -36,6 +37,10 @@ pub struct SearchRequest {
     pub explain: bool,
     /// Add counts per kind and year over all matches, before the kind/year filters.
     pub facets: bool,
+    /// Add counts per kind, year and org over exactly the results, all filters applied
+    /// (Meilisearch's `facetDistribution`).
+    #[serde(default)]
+    pub result_facets: bool,
 }
 
 impl SearchRequest {
@@ -48,6 +53,7 @@ impl SearchRequest {
             filter: None,
             explain: false,
             facets: false,
+            result_facets: false,
         }
     }
 
@@ -103,7 +109,7 @@ impl SearchRequest {
 }
 
 /// One result.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     /// 1-based rank in the whole result list.
     pub rank: usize,
@@ -112,8 +118,9 @@ pub struct Hit {
     /// The section as stored.
     #[serde(flatten)]
     pub section: Section,
-    /// The best part of the body, HTML-escaped, matches in `<mark>`.
-    pub snippet: String,
+    /// The best part of the body and the matches in it (in JSON: HTML, the text
+    /// escaped and the matches in `<mark>`).
+    pub snippet: Snippet,
     /// Score breakdown (with `explain`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explanation: Option<serde_json::Value>,
@@ -144,7 +151,7 @@ pub struct QueryExplanation {
 }
 
 /// The answer to a [`SearchRequest`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SearchResponse {
     /// The query text.
     pub query: String,
@@ -164,6 +171,12 @@ pub struct SearchResponse {
     /// How the query was understood (with `explain`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<QueryExplanation>,
+    /// Counts over exactly the results (with `result_facets`).
+    #[serde(skip)]
+    pub result_facets: Option<Facets>,
+    /// What this search matched, to highlight other texts of its hits than the snippet.
+    #[serde(skip)]
+    pub highlighter: std::sync::Arc<Highlighter>,
 }
 
 /// Statistics about the open index.

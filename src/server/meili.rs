@@ -19,7 +19,7 @@ use super::{AppState, Limits};
 use crate::error::Error;
 use crate::search::budget::{Budget, Cost};
 use crate::search::filter;
-use crate::search::highlight::{escape_html, Highlighter, Span};
+use crate::search::present::{crop, render::render, Highlighter, Span, Style};
 use crate::search::{Engine, SearchRequest, MAX_LIMIT, MAX_OFFSET};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
@@ -28,6 +28,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The one index uid.
@@ -521,17 +522,13 @@ pub fn search(
     let beyond = offset > MAX_OFFSET;
     request.offset = if beyond { 0 } else { offset };
     request.limit = if beyond { 0 } else { limit };
+    request.result_facets = !facets.is_empty();
     request.validate().map_err(meili_error)?;
     let response = engine
         .search_within(&request, budget)
         .map_err(meili_error)?;
 
-    let facet_distribution = if facets.is_empty() {
-        None
-    } else {
-        let counts = engine
-            .facet_distribution_within(&request, budget)
-            .map_err(meili_error)?;
+    let facet_distribution = response.result_facets.as_ref().map(|counts| {
         let mut out = BTreeMap::new();
         for name in &facets {
             let values = match name.as_str() {
@@ -541,8 +538,8 @@ pub fn search(
             };
             out.insert(name.clone(), values);
         }
-        Some(out)
-    };
+        out
+    });
     let facet_stats = facet_distribution.as_ref().and_then(|d| {
         let years: Vec<i64> = d
             .get("year")?
@@ -556,7 +553,7 @@ pub fn search(
         )]))
     });
 
-    let format = Format::new(engine, query, &text);
+    let format = Format::new(Arc::clone(&response.highlighter), query);
     let hits = response
         .hits
         .iter()
@@ -669,7 +666,7 @@ impl Attributes {
 
 /// How hits are formatted for one search.
 struct Format {
-    highlighter: Option<Highlighter>,
+    highlighter: Option<Arc<Highlighter>>,
     formatted: bool,
     highlight: Attributes,
     crop_all: Option<usize>,
@@ -681,7 +678,7 @@ struct Format {
 }
 
 impl Format {
-    fn new(engine: &Engine, query: &MeiliQuery, text: &str) -> Format {
+    fn new(highlighter: Arc<Highlighter>, query: &MeiliQuery) -> Format {
         let default_length = query.crop_length.unwrap_or(DEFAULT_CROP_LENGTH);
         let mut crop = HashMap::new();
         let mut crop_all = None;
@@ -708,7 +705,7 @@ impl Format {
             Some(list) => Attributes::from(Some(list)),
         };
         Format {
-            highlighter: needs_spans.then(|| engine.highlighter(text)),
+            highlighter: needs_spans.then_some(highlighter),
             formatted,
             highlight: Attributes::from(Some(highlight_list)),
             crop_all,
@@ -775,18 +772,12 @@ impl Format {
                     Vec::new()
                 };
                 let range = match crop {
-                    Some(words) => crop_range(text, &spans, words),
+                    Some(words) => crop::by_words(text, &spans, words),
                     None => (0, text.len()),
                 };
                 let marks: &[Span] = if highlight { &spans } else { &[] };
-                Value::String(render(
-                    text,
-                    marks,
-                    range,
-                    &self.pre,
-                    &self.post,
-                    &self.marker,
-                ))
+                let style = Style::new(&self.pre, &self.post, &self.marker);
+                Value::String(render(text, marks, range, &style))
             }
             Value::Number(n) => Value::String(n.to_string()),
             Value::Bool(b) => Value::String(b.to_string()),
@@ -847,107 +838,6 @@ impl Format {
     }
 }
 
-/// `text[from..to]` HTML-escaped, spans inside it wrapped in `pre`/`post`, `marker` at
-/// cropped ends.
-fn render(
-    text: &str,
-    spans: &[Span],
-    (from, to): (usize, usize),
-    pre: &str,
-    post: &str,
-    marker: &str,
-) -> String {
-    let mut out = String::with_capacity(to - from + 16);
-    if from > 0 {
-        out.push_str(marker);
-    }
-    let mut at = from;
-    for span in spans.iter().filter(|s| s.start >= from && s.end <= to) {
-        if span.start < at {
-            continue;
-        }
-        out.push_str(&escape_html(&text[at..span.start]));
-        out.push_str(pre);
-        out.push_str(&escape_html(&text[span.start..span.end]));
-        out.push_str(post);
-        at = span.end;
-    }
-    out.push_str(&escape_html(&text[at..to]));
-    if to < text.len() {
-        out.push_str(marker);
-    }
-    out
-}
-
-/// The byte range of `words` whitespace-separated words holding the most distinct
-/// matches, the matches centred in it; the whole text when it is that short.
-fn crop_range(text: &str, spans: &[Span], words: usize) -> (usize, usize) {
-    let bounds: Vec<(usize, usize)> = word_bounds(text);
-    let words = words.max(1);
-    if bounds.len() <= words {
-        return (0, text.len());
-    }
-    // The word each span starts and ends in.
-    let word_of = |byte: usize| {
-        bounds
-            .partition_point(|&(_, end)| end <= byte)
-            .min(bounds.len() - 1)
-    };
-    let located: Vec<(usize, usize, usize)> = spans
-        .iter()
-        .map(|s| {
-            (
-                word_of(s.start),
-                word_of(s.end.saturating_sub(1)),
-                s.matcher,
-            )
-        })
-        .collect();
-    let mut best: Option<(usize, usize, usize, usize)> = None; // (distinct, count, first, last)
-    for (i, &(first, _, _)) in located.iter().enumerate() {
-        let inside: Vec<&(usize, usize, usize)> = located[i..]
-            .iter()
-            .take_while(|(_, last, _)| *last < first + words)
-            .collect();
-        let mut distinct: Vec<usize> = inside.iter().map(|(_, _, m)| *m).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let last = inside.iter().map(|(_, l, _)| *l).max().unwrap_or(first);
-        let candidate = (distinct.len(), inside.len(), first, last);
-        if best.is_none_or(|b| (candidate.0, candidate.1) > (b.0, b.1)) {
-            best = Some(candidate);
-        }
-    }
-    let start = match best {
-        Some((_, _, first, last)) => {
-            let slack = words.saturating_sub(last - first + 1);
-            first.saturating_sub(slack / 2).min(bounds.len() - words)
-        }
-        None => 0,
-    };
-    (bounds[start].0, bounds[start + words - 1].1)
-}
-
-/// Byte ranges of the whitespace-separated words of `text`.
-fn word_bounds(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start: Option<usize> = None;
-    for (i, c) in text.char_indices() {
-        match (c.is_whitespace(), start) {
-            (true, Some(s)) => {
-                out.push((s, i));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, text.len()));
-    }
-    out
-}
-
 /// `2024-05-01T12:00:00Z` for seconds since the Unix epoch.
 fn rfc3339(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
@@ -973,43 +863,6 @@ fn rfc3339(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn span(start: usize, end: usize, matcher: usize) -> Span {
-        Span {
-            start,
-            end,
-            matcher,
-        }
-    }
-
-    #[test]
-    fn renders_escaped_text_with_marks() {
-        let text = "a <b> & trafficking";
-        let s = text.find("trafficking").unwrap();
-        assert_eq!(
-            render(
-                text,
-                &[span(s, text.len(), 0)],
-                (0, text.len()),
-                "<em>",
-                "</em>",
-                "…"
-            ),
-            "a &lt;b&gt; &amp; <em>trafficking</em>"
-        );
-    }
-
-    #[test]
-    fn crops_to_words_around_the_matches() {
-        let text = "one two three four five six seven eight nine ten eleven twelve";
-        let s = text.find("eight").unwrap();
-        let range = crop_range(text, &[span(s, s + 5, 0)], 3);
-        assert_eq!(&text[range.0..range.1], "seven eight nine");
-        let out = render(text, &[span(s, s + 5, 0)], range, "[", "]", "…");
-        assert_eq!(out, "…seven [eight] nine…");
-        assert_eq!(crop_range(text, &[], 2), (0, 7));
-        assert_eq!(crop_range("short text", &[], 10), (0, 10));
-    }
 
     #[test]
     fn dates() {

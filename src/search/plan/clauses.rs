@@ -6,7 +6,7 @@ use super::{Built, Planner};
 use crate::corpus::symbol::looks_like_symbol;
 use crate::schema::{self, normalize_symbol, tokens, Fields, EXACT_MARK};
 use crate::search::expand::{Expander, Expansion};
-use crate::search::highlight::Matcher;
+use crate::search::present::Matcher;
 use crate::search::query::{Clause, Group, Scope};
 use crate::search::tree::Node;
 use crate::words::is_written_in_capitals;

@@ -14,7 +14,7 @@ mod filters;
 
 use super::expand::{Expander, MAX_QUERY_EXPANSIONS};
 use super::filter::Filter;
-use super::highlight::Matcher;
+use super::present::Matcher;
 use super::query::{Group, ParsedQuery};
 use super::tree::Node;
 use super::understand::Understanding;

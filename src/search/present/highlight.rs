@@ -1,5 +1,5 @@
-//! Highlighting and snippets: marks every word a query matched (exact, stemmed, prefix or
-//! typo) in a text, HTML-escapes the rest, and crops to the best window.
+//! Highlighting: finds every word a query matched in a text (exact, stemmed, prefix,
+//! typo, phrase, symbol), as byte spans.
 
 use crate::schema::{en_analyzer, name_analyzer, MAX_WORD_BYTES};
 use crate::stemming::Memo;
@@ -35,30 +35,6 @@ pub struct Span {
     pub end: usize,
     /// Index of the matcher.
     pub matcher: usize,
-}
-
-/// Highlighting options.
-#[derive(Debug, Clone)]
-pub struct Marks<'a> {
-    /// Inserted before a match.
-    pub pre: &'a str,
-    /// Inserted after a match.
-    pub post: &'a str,
-    /// Crop to about this many characters around the best matches (`None`: whole text).
-    pub crop_chars: Option<usize>,
-    /// Marker for cropped ends.
-    pub ellipsis: &'a str,
-}
-
-impl Default for Marks<'_> {
-    fn default() -> Self {
-        Marks {
-            pre: "<mark>",
-            post: "</mark>",
-            crop_chars: Some(220),
-            ellipsis: "…",
-        }
-    }
 }
 
 /// Finds and marks query matches in texts.
@@ -342,32 +318,6 @@ impl Highlighter {
         }
         merge(spans)
     }
-
-    /// `text` HTML-escaped with matches wrapped in `marks.pre`/`marks.post`, cropped if asked.
-    pub fn highlight(&self, text: &str, marks: &Marks) -> String {
-        let spans = self.spans(text);
-        let (from, to) = match marks.crop_chars {
-            Some(chars) => crop_window(text, &spans, chars),
-            None => (0, text.len()),
-        };
-        let mut out = String::with_capacity(to - from + 32);
-        if from > 0 {
-            out.push_str(marks.ellipsis);
-        }
-        let mut at = from;
-        for span in spans.iter().filter(|s| s.start >= from && s.end <= to) {
-            push_escaped(&mut out, &text[at..span.start]);
-            out.push_str(marks.pre);
-            push_escaped(&mut out, &text[span.start..span.end]);
-            out.push_str(marks.post);
-            at = span.end;
-        }
-        push_escaped(&mut out, &text[at..to]);
-        if to < text.len() {
-            out.push_str(marks.ellipsis);
-        }
-        out
-    }
 }
 
 /// Starts of the non-overlapping occurrences of `pattern` (ASCII, lowercase) in `text`,
@@ -454,92 +404,15 @@ fn merge(mut spans: Vec<Span>) -> Vec<Span> {
     out
 }
 
-/// The byte range of about `chars` characters holding the most distinct matchers.
-fn crop_window(text: &str, spans: &[Span], chars: usize) -> (usize, usize) {
-    let ascii = text.is_ascii();
-    let byte_budget = |start: usize| {
-        if ascii {
-            return (start + chars).min(text.len());
-        }
-        text[start..]
-            .char_indices()
-            .nth(chars)
-            .map_or(text.len(), |(i, _)| start + i)
-    };
-    let length = if ascii {
-        text.len()
-    } else {
-        text.chars().count()
-    };
-    if length <= chars {
-        return (0, text.len());
-    }
-    let mut best = (0usize, usize::MAX);
-    for (i, first) in spans.iter().enumerate() {
-        let end = byte_budget(first.start);
-        let mut seen: Vec<usize> = spans[i..]
-            .iter()
-            .take_while(|s| s.end <= end)
-            .map(|s| s.matcher)
-            .collect();
-        seen.sort_unstable();
-        seen.dedup();
-        if best.1 == usize::MAX || seen.len() > best.0 {
-            best = (seen.len(), first.start);
-        }
-    }
-    let anchor = if best.1 == usize::MAX { 0 } else { best.1 };
-    // Start a little before the first match, at a word boundary.
-    let lead = chars / 5;
-    let mut start = text[..anchor]
-        .char_indices()
-        .rev()
-        .nth(lead)
-        .map_or(0, |(i, _)| i);
-    if start > 0 {
-        start = text[start..]
-            .find(char::is_whitespace)
-            .map_or(anchor, |i| (start + i + 1).min(anchor));
-    }
-    let mut end = byte_budget(start);
-    if end < text.len() {
-        end = text[..end]
-            .rfind(char::is_whitespace)
-            .filter(|&i| i > start)
-            .unwrap_or(end);
-    }
-    (start, end)
-}
-
-/// Escapes `& < > " '` for HTML text and attributes.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    push_escaped(&mut out, text);
-    out
-}
-
-/// Appends `text` to `out`, HTML-escaped; runs without special characters are copied whole.
-fn push_escaped(out: &mut String, text: &str) {
-    let mut copied = 0;
-    for (at, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&text[copied..at]);
-        out.push_str(entity);
-        copied = at + 1;
-    }
-    out.push_str(&text[copied..]);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::present::{Snippet, Style, SNIPPET_CHARS};
+
+    /// `text` with every match marked in HTML, uncropped.
+    fn marked(h: &Highlighter, text: &str) -> String {
+        Snippet::new(text, &h.spans(text), (0, text.len())).render(&Style::HTML)
+    }
 
     #[test]
     fn symbols_are_found_whatever_their_case_and_the_text_around() {
@@ -559,25 +432,10 @@ mod tests {
             vec![0]
         );
         let h = Highlighter::new(vec![Matcher::Symbol("a/hrc/47/34".into())]);
-        let marks = Marks {
-            crop_chars: None,
-            ..Marks::default()
-        };
         assert_eq!(
-            h.highlight("Ünïcödé: A/HRC/47/34.", &marks),
+            marked(&h, "Ünïcödé: A/HRC/47/34."),
             "Ünïcödé: <mark>A/HRC/47/34</mark>."
         );
-    }
-
-    #[test]
-    fn escapes_every_special_character_and_keeps_the_rest() {
-        assert_eq!(
-            escape_html(r#"<a href="x">Côte d'Ivoire & co</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;Côte d&#39;Ivoire &amp; co&lt;/a&gt;"
-        );
-        assert_eq!(escape_html(""), "");
-        assert_eq!(escape_html("&&"), "&amp;&amp;");
-        assert_eq!(escape_html("plain ünïcödé"), "plain ünïcödé");
     }
 
     #[test]
@@ -587,11 +445,7 @@ mod tests {
             Matcher::Prefix("mulla".into()),
             Matcher::Fuzzy("montenegro".into(), 2),
         ]);
-        let marks = Marks {
-            crop_chars: None,
-            ..Marks::default()
-        };
-        let out = h.highlight("<b>Trafficked</b> by Mullally in Montenegro", &marks);
+        let out = marked(&h, "<b>Trafficked</b> by Mullally in Montenegro");
         assert_eq!(
             out,
             "&lt;b&gt;<mark>Trafficked</mark>&lt;/b&gt; by <mark>Mullally</mark> in <mark>Montenegro</mark>"
@@ -604,12 +458,8 @@ mod tests {
             Matcher::Phrase(vec!["sale".into(), "of".into(), "children".into()]),
             Matcher::Symbol("a/hrc/49/51".into()),
         ]);
-        let marks = Marks {
-            crop_chars: None,
-            ..Marks::default()
-        };
         assert_eq!(
-            h.highlight("Sale of children (A/HRC/49/51)", &marks),
+            marked(&h, "Sale of children (A/HRC/49/51)"),
             "<mark>Sale of children</mark> (<mark>A/HRC/49/51</mark>)"
         );
     }
@@ -618,7 +468,7 @@ mod tests {
     fn crops_around_the_best_window() {
         let text = format!("{} needle {}", "filler ".repeat(100), "tail ".repeat(100));
         let h = Highlighter::new(vec![Matcher::Exact("needle".into())]);
-        let out = h.highlight(&text, &Marks::default());
+        let out = Snippet::of(&h, &text, SNIPPET_CHARS).render(&Style::HTML);
         assert!(out.starts_with('…') && out.ends_with('…'), "{out}");
         assert!(out.contains("<mark>needle</mark>"));
         assert!(out.chars().count() < 260);
