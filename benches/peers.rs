@@ -296,27 +296,10 @@ fn read_jsonl(path: &Path) -> Vec<Section> {
     sections
 }
 
-/// A tiny deterministic generator (xorshift64*), so the built-in corpus never changes.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    /// Skewed towards 0 (a few frequent words, many rare ones).
-    fn skewed(&mut self, n: usize) -> usize {
-        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        ((u * u * u) * n as f64) as usize % n.max(1)
-    }
-}
+/// The tests' seeded generator: the built-in corpus never changes.
+#[path = "../tests/it/harness/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// The shipped corpus plus [`GENERATED`] sections written from its words, the query
 /// set's words and phrases, and its symbols, so that most queries have hits.
@@ -371,19 +354,19 @@ fn builtin_corpus() -> Vec<Section> {
         "Working Group on Contemporary Forms of Slavery",
         "Group of Experts on Action against Trafficking in Human Beings",
     ];
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let word = |rng: &mut Rng| -> String {
-        if rng.below(3) == 0 {
-            query_words[rng.below(query_words.len())].clone()
+        if rng.index(3) == 0 {
+            query_words[rng.index(query_words.len())].clone()
         } else {
             vocab[rng.skewed(vocab.len())].clone()
         }
     };
     for i in 0..GENERATED {
-        let title_len = 3 + rng.below(4);
+        let title_len = 3 + rng.index(4);
         let title: Vec<String> = (0..title_len).map(|_| word(&mut rng)).collect();
         let mut body = String::new();
-        let body_len = 60 + rng.below(200);
+        let body_len = 60 + rng.index(200);
         for j in 0..body_len {
             if j > 0 {
                 body.push(if j % 17 == 0 { '.' } else { ' ' });
@@ -391,8 +374,8 @@ fn builtin_corpus() -> Vec<Section> {
                     body.push(' ');
                 }
             }
-            if !phrases.is_empty() && rng.below(40) == 0 {
-                body.push_str(phrases[rng.below(phrases.len())]);
+            if !phrases.is_empty() && rng.index(40) == 0 {
+                body.push_str(phrases[rng.index(phrases.len())]);
             } else {
                 body.push_str(&word(&mut rng));
             }

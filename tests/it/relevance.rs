@@ -1,13 +1,12 @@
 //! The public relevance cases (`tests/relevance/*.tsv`, copies of `../shared/relevance/`),
 //! each run through the real binary with `--json`.
 
-mod util;
-
-use util::Indexed;
+use crate::harness::Indexed;
 
 fn run_cases(name: &str) {
     let indexed = Indexed::new();
-    let (failures, total) = util::relevance::failures(name, &|args| indexed.query_json(args));
+    let (failures, total) =
+        crate::harness::relevance::failures(name, &|args| indexed.query_json(args));
     assert!(
         failures.is_empty(),
         "{} of {} cases failed:\n{}",

@@ -10,18 +10,14 @@
 //! CI run; `TIPDEX_LOAD_SECS=60 cargo test --test load -- --nocapture` for the
 //! one-minute run).
 
-mod serverutil;
-mod util;
-
+use crate::harness::server::*;
+use crate::harness::*;
 use serde_json::json;
-use serverutil::*;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use util::*;
 
 /// The server's `--request-timeout`: slow and idle clients are cut off after as long.
 const REQUEST_TIMEOUT_SECS: u64 = 3;
@@ -301,15 +297,7 @@ fn malformed(addr: SocketAddr, n: u64, tally: &Tally) {
 
 /// Random bytes, then the end of a header block; the answer, if any, is parsed.
 fn garbage(addr: SocketAddr, n: u64) -> std::io::Result<Response> {
-    let mut x = n.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut bytes: Vec<u8> = (0..200 + n % 300)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
+    let mut bytes = Rng::new(n).bytes(200 + (n % 300) as usize);
     bytes.extend_from_slice(b"\r\n\r\n");
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -391,14 +379,6 @@ fn idle_connections(addr: SocketAddr, stop: &AtomicBool, tally: &Tally) {
     }
 }
 
-fn copy_corpus(to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(corpus_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-    }
-}
-
 fn hits(addr: SocketAddr, q: &str) -> Option<u64> {
     let r = try_request(addr, "GET", &format!("/api/search?q={}", enc(q)), &[], None).ok()?;
     r.json()["total_hits"].as_u64()
@@ -408,7 +388,7 @@ fn hits(addr: SocketAddr, q: &str) -> Option<u64> {
 fn a_minute_of_mixed_load_while_rebuilding_twice() {
     let secs = load_secs();
     let dir = tempfile::tempdir().unwrap();
-    copy_corpus(&dir.path().join("corpus"));
+    copy_shipped_corpus(&dir.path().join("corpus"));
     let o = run_in(
         dir.path(),
         &["index", "--corpus", "corpus", "--index", "index", "-q"],

@@ -3,140 +3,14 @@
 //! index directory during a build, and damaged indexes. Each runs the real binary in a
 //! temporary directory; the previous index must stay complete and answer as before.
 
-mod serverutil;
-mod util;
-
+use crate::harness::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
-use util::*;
 
 // ---------------------------------------------------------------------------------
 // Helpers
-
-/// A small deterministic random generator (xorshift64*), seeded per test run.
-struct Rng(u64);
-
-impl Rng {
-    fn seeded(name: &str) -> Rng {
-        let seed = std::env::var("TIPDEX_RELIABILITY_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos() as u64
-            });
-        eprintln!("{name}: TIPDEX_RELIABILITY_SEED={seed}");
-        Rng(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-const WORDS: &[&str] = &[
-    "trafficking",
-    "persons",
-    "children",
-    "labour",
-    "exploitation",
-    "rapporteur",
-    "council",
-    "europe",
-    "report",
-    "victims",
-    "protection",
-    "migrants",
-    "slavery",
-    "forced",
-    "marriage",
-    "sexual",
-    "violence",
-    "conflict",
-    "justice",
-    "police",
-    "border",
-    "asylum",
-    "prosecution",
-    "prevention",
-    "cooperation",
-    "convention",
-    "protocol",
-    "mandate",
-    "session",
-    "assembly",
-];
-
-/// A JSON Lines corpus of `n` generated sections (about 100 words each), plus, with
-/// `marker`, one more section about the made-up word "zebracorn".
-fn write_generated_corpus(dir: &Path, n: usize, marker: bool) {
-    std::fs::create_dir_all(dir).unwrap();
-    let mut rng = Rng(0x5eed_0000 + n as u64);
-    let mut out = String::with_capacity(n * 800);
-    for i in 0..n {
-        let word = |rng: &mut Rng| -> String {
-            if rng.below(4) == 0 {
-                format!("w{}", rng.below(5000))
-            } else {
-                WORDS[rng.below(WORDS.len() as u64) as usize].to_string()
-            }
-        };
-        let title: Vec<String> = (0..4).map(|_| word(&mut rng)).collect();
-        let body: Vec<String> = (0..100).map(|_| word(&mut rng)).collect();
-        let kind = ["organization", "mandate", "report", "overview"][i % 4];
-        let line = serde_json::json!({
-            "id": format!("gen-{i}"),
-            "kind": kind,
-            "title": title.join(" "),
-            "body": body.join(" "),
-            "year": 2000 + (i % 23) as i64,
-            "symbols": if kind == "report" { vec![format!("A/HRC/{}/{}", 20 + i % 40, i)] } else { vec![] },
-        });
-        out.push_str(&line.to_string());
-        out.push('\n');
-    }
-    if marker {
-        out.push_str(
-            &serde_json::json!({
-                "id": "marker",
-                "kind": "report",
-                "title": "The zebracorn report",
-                "body": "zebracorn trafficking persons children",
-                "year": 2024,
-            })
-            .to_string(),
-        );
-        out.push('\n');
-    }
-    let path = dir.join("sections.jsonl");
-    let tmp = dir.join(".sections.jsonl.tmp");
-    std::fs::write(&tmp, out).unwrap();
-    std::fs::rename(tmp, path).unwrap();
-}
-
-/// `tipdex` with `args` in `dir`, as a command to run or spawn.
-fn tipdex(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(bin());
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("TIPDEX_INDEX")
-        .env_remove("TIPDEX_CORPUS")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    command
-}
 
 fn index_args<'a>(corpus: &'a str, index: &'a str) -> [&'a str; 6] {
     ["index", "--corpus", corpus, "--index", index, "--quiet"]
@@ -299,7 +173,7 @@ impl Fixture {
 #[test]
 fn killing_index_at_random_moments_never_loses_the_previous_index() {
     let fx = Fixture::new();
-    let mut rng = Rng::seeded("kill");
+    let mut rng = Rng::from_env_or_clock("TIPDEX_RELIABILITY_SEED", "kill");
     let build_ms = fx.build_time.as_millis().max(50) as u64;
     eprintln!("a complete build takes {build_ms} ms");
     let budget = Duration::from_secs(75);
@@ -388,7 +262,7 @@ fn killing_index_at_random_moments_never_loses_the_previous_index() {
 #[test]
 fn two_builds_at_once_never_corrupt_the_index() {
     let fx = Fixture::new();
-    let mut rng = Rng::seeded("concurrent");
+    let mut rng = Rng::from_env_or_clock("TIPDEX_RELIABILITY_SEED", "concurrent");
     let mut refused = 0;
     for round in 0..6 {
         let marker = round % 2 == 0;
@@ -477,17 +351,6 @@ impl Drop for Tmpfs {
     }
 }
 
-/// Copies the shipped corpus to `to`.
-fn copy_shipped_corpus(to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(corpus_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-}
-
 /// Answers of an index of the shipped corpus.
 fn shipped_answers(dir: &Path, index: &str) -> Vec<Value> {
     ["GRETA", "Siobhan Mullally", "A/HRC/47/34", "children"]
@@ -564,7 +427,7 @@ fn issue19_a_full_disk_during_a_multi_threaded_build_names_the_cause() {
 
 #[test]
 fn a_file_size_limit_during_a_build_is_a_clear_error_and_keeps_the_previous_index() {
-    if !serverutil::have("bash") {
+    if !crate::harness::server::have("bash") {
         eprintln!("SKIPPED: no bash to set `ulimit -f`");
         return;
     }
@@ -630,7 +493,7 @@ fn a_read_only_index_directory_is_a_clear_error_and_still_answers() {
         .arg("-u")
         .output()
         .is_ok_and(|o| stdout(&o).trim() == "0");
-    if is_root && serverutil::have("setpriv") {
+    if is_root && crate::harness::server::have("setpriv") {
         let o = tipdex(dir.path(), &index_args("small", "index"))
             .output()
             .unwrap();
@@ -694,7 +557,7 @@ fn generation_dir(index: &Path) -> PathBuf {
 #[test]
 fn segment_files_truncated_under_a_running_server_do_not_end_it() {
     let ix = Indexed::new();
-    let mut server = serverutil::Server::start(ix.dir.path(), &ix.index(), &[]);
+    let mut server = crate::harness::server::Server::start(ix.dir.path(), &ix.index(), &[]);
     let queries = [
         "/api/search?limit=50&q=children",
         "/api/search?limit=50&q=GRETA",
@@ -747,7 +610,7 @@ fn issue19_complete_generations_are_read_only() {
         .arg("-u")
         .output()
         .is_ok_and(|o| stdout(&o).trim() == "0");
-    if is_root && serverutil::have("setpriv") {
+    if is_root && crate::harness::server::have("setpriv") {
         let mut perms = std::fs::metadata(ix.dir.path()).unwrap().permissions();
         perms.set_mode(0o755);
         std::fs::set_permissions(ix.dir.path(), perms).unwrap();
@@ -774,16 +637,7 @@ fn issue19_complete_generations_are_read_only() {
     // Read-only generations are still replaced and removed by later builds.
     let corpus = corpus_dir();
     for _ in 0..3 {
-        let o = run_in(
-            ix.dir.path(),
-            &[
-                "index",
-                "--corpus",
-                corpus.to_str().unwrap(),
-                "--index",
-                "index",
-            ],
-        );
+        let o = build_index(ix.dir.path(), corpus.to_str().unwrap(), "index");
         assert!(o.status.success(), "{}", stderr(&o));
     }
     assert!(!generation.exists(), "the first generation was removed");
@@ -930,7 +784,7 @@ fn a_damaged_index_is_reported_by_query_and_serve_and_rebuilt_by_index() {
 #[test]
 fn an_index_damaged_under_a_running_server_gives_json_errors_not_a_crash() {
     let ix = Indexed::new();
-    let mut server = serverutil::Server::start(ix.dir.path(), &ix.index(), &[]);
+    let mut server = crate::harness::server::Server::start(ix.dir.path(), &ix.index(), &[]);
     assert_eq!(server.get("/api/search?q=children").status, 200);
     for ext in ["store", "idx", "term", "pos", "fieldnorm", "fast"] {
         let path = segment_file(&ix.index(), ext);

@@ -2,15 +2,12 @@
 //! limits, CORS, the page's headers, and the Meilisearch-compatible routes as raw JSON
 //! (the real Meilisearch client runs in `server_meili_js.rs`).
 
-mod serverutil;
-mod util;
-
+use crate::harness::server::*;
+use crate::harness::*;
 use serde_json::{json, Value};
-use serverutil::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use util::*;
 
 fn start() -> (Indexed, Server) {
     let ix = Indexed::new();

@@ -1,8 +1,6 @@
 //! `tipdex sections`: JSON Lines output that is itself a corpus (issue 2).
 
-mod util;
-
-use util::*;
+use crate::harness::*;
 
 #[test]
 fn sections_output_round_trips_as_a_jsonl_corpus() {

@@ -3,10 +3,7 @@
 //! highlighting and match positions, multi-search, and an unknown index.
 //! Skipped, with a message, only where Node is not installed (or its packages cannot be).
 
-mod serverutil;
-mod util;
-
-use serverutil::*;
+use crate::harness::server::*;
 use std::path::Path;
 use std::process::Command;
 
@@ -22,7 +19,7 @@ fn the_meilisearch_js_client_works_unchanged() {
         );
         return;
     }
-    let ix = util::Indexed::new();
+    let ix = crate::harness::Indexed::new();
     let server = Server::start(ix.dir.path(), &ix.index(), &[]);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/meili.mjs");
     let out = Command::new("node")

@@ -7,13 +7,10 @@
 //! Chromium is Debian's `chromium` (installed with apt-get when missing); the test is
 //! skipped, saying so, only where neither Chromium nor Node can be had.
 
-mod serverutil;
-mod util;
-
-use serverutil::*;
+use crate::harness::server::*;
+use crate::harness::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use util::*;
 
 /// Debian's Chromium, installed when missing (and possible).
 fn chromium() -> Option<PathBuf> {
@@ -81,10 +78,7 @@ fn the_search_page_works_in_a_real_browser() {
         std::fs::copy(&path, corpus.join(path.file_name().unwrap())).unwrap();
     }
     std::fs::write(corpus.join("hostile.md"), HOSTILE).unwrap();
-    let o = run_in(
-        dir.path(),
-        &["index", "--corpus", "corpus", "--index", "index"],
-    );
+    let o = build_index(dir.path(), "corpus", "index");
     assert!(o.status.success(), "{}", stderr(&o));
 
     let server = Server::start(dir.path(), &dir.path().join("index"), &[]);

@@ -2,9 +2,7 @@
 //! loopback. `QUICKWIT_BIN` names the `quickwit` binary (version 0.9); without it every
 //! test here says SKIPPED and passes.
 
-mod serverutil;
-mod util;
-
+use crate::harness::{corpus_dir, run_in, stderr};
 use serde_json::Value;
 use std::net::{TcpListener, UdpSocket};
 use std::path::PathBuf;
@@ -12,7 +10,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use util::{corpus_dir, run_in, stderr};
 
 fn quickwit_bin(test: &str) -> Option<PathBuf> {
     match std::env::var_os("QUICKWIT_BIN").filter(|v| !v.is_empty()) {
@@ -151,9 +148,9 @@ impl QwNode {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    fn get(&self, path: &str) -> Option<serverutil::Response> {
+    fn get(&self, path: &str) -> Option<crate::harness::server::Response> {
         let addr = ([127, 0, 0, 1], self.port).into();
-        serverutil::try_request(addr, "GET", path, &[], None).ok()
+        crate::harness::server::try_request(addr, "GET", path, &[], None).ok()
     }
 
     fn log_tail(&self) -> String {
@@ -266,10 +263,10 @@ fn assert_same_answers(ws: &Workspace, backend: &str) {
     let mut total = 0;
     for file in ["queries.tsv", "domain.tsv"] {
         let remote = |args: &[&str]| ws.query(Some(backend), args).unwrap();
-        let (failed, n) = util::relevance::failures(file, &remote);
+        let (failed, n) = crate::harness::relevance::failures(file, &remote);
         failures.extend(failed);
         total += n;
-        for case in util::relevance::load_cases(file) {
+        for case in crate::harness::relevance::load_cases(file) {
             let mut args: Vec<&str> = case.flags.iter().map(String::as_str).collect();
             args.extend(["--limit", "20", "--", case.query.as_str()]);
             let k = depth(&case.expectation);
@@ -339,10 +336,14 @@ fn serve_and_its_apis_work_unchanged_on_quickwit() {
     let o = ws.build(&backend_of(&node));
     assert!(o.status.success(), "index: {}", stderr(&o));
     let index = PathBuf::from(ws.index());
-    let local_server = serverutil::Server::start(ws.dir.path(), &index, &["--backend", "local"]);
+    let local_server =
+        crate::harness::server::Server::start(ws.dir.path(), &index, &["--backend", "local"]);
     let remote_backend = backend_of(&node);
-    let remote_server =
-        serverutil::Server::start(ws.dir.path(), &index, &["--backend", &remote_backend]);
+    let remote_server = crate::harness::server::Server::start(
+        ws.dir.path(),
+        &index,
+        &["--backend", &remote_backend],
+    );
     for path in [
         "/api/search?q=sale%20of%20children&limit=5",
         "/api/search?q=A%2FHRC%2F47%2F34",

@@ -1,24 +1,13 @@
 //! `tipdex index` and `tipdex query` as a user runs them (issue 3).
 
-mod util;
-
+use crate::harness::*;
 use serde_json::Value;
-use util::*;
 
 #[test]
 fn index_reports_sections_per_kind_and_warnings() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = corpus_dir();
-    let o = run_in(
-        dir.path(),
-        &[
-            "index",
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--index",
-            "idx",
-        ],
-    );
+    let o = build_index(dir.path(), corpus.to_str().unwrap(), "idx");
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("organization"), "{err}");
@@ -291,16 +280,7 @@ fn incompatible_or_damaged_index_is_reported_and_rebuilt() {
         stderr(&o)
     );
     let corpus = corpus_dir();
-    let o = run_in(
-        ix.dir.path(),
-        &[
-            "index",
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--index",
-            "index",
-        ],
-    );
+    let o = build_index(ix.dir.path(), corpus.to_str().unwrap(), "index");
     assert!(o.status.success());
     let o = run_in(ix.dir.path(), &["query", "--index", "index", "x"]);
     assert!(o.status.success());
@@ -380,16 +360,7 @@ fn rebuilding_while_readers_query_never_fails_a_reader() {
     });
     let corpus = corpus_dir();
     for _ in 0..4 {
-        let o = run_in(
-            ix.dir.path(),
-            &[
-                "index",
-                "--corpus",
-                corpus.to_str().unwrap(),
-                "--index",
-                "index",
-            ],
-        );
+        let o = build_index(ix.dir.path(), corpus.to_str().unwrap(), "index");
         assert!(o.status.success(), "{}", stderr(&o));
         let r = engine
             .search(&tipdex::SearchRequest::new("Montenegro"))
@@ -407,16 +378,7 @@ fn rebuild_on_an_unchanged_corpus_gives_the_same_documents() {
     let ix = Indexed::new();
     let first = ix.query_json(&["", "--limit", "100"]);
     let corpus = corpus_dir();
-    run_in(
-        ix.dir.path(),
-        &[
-            "index",
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--index",
-            "index",
-        ],
-    );
+    build_index(ix.dir.path(), corpus.to_str().unwrap(), "index");
     let second = ix.query_json(&["", "--limit", "100"]);
     assert_eq!(first["hits"], second["hits"]);
     assert_eq!(first["total_hits"].as_u64().unwrap(), 53);

@@ -3,15 +3,12 @@
 //! slowly, the limits on later requests of a keep-alive connection, too many headers,
 //! a client that stops reading its answers, and the size of a multi-search.
 
-mod serverutil;
-mod util;
-
+use crate::harness::server::*;
+use crate::harness::*;
 use serde_json::json;
-use serverutil::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use util::*;
 
 /// A server with a 1 s request timeout over the shipped corpus.
 fn start() -> (Indexed, Server) {

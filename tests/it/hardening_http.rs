@@ -3,69 +3,18 @@
 //! and for malformed HTTP, duplicate parameters, stats without absolute paths, the
 //! origins allowed to read answers and the hosts answered.
 
-mod serverutil;
-mod util;
-
+use crate::harness::server::*;
+use crate::harness::*;
 use serde_json::json;
-use serverutil::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::time::{Duration, Instant};
-use util::*;
-
-/// A corpus of `n` generated sections (varied words, so misspellings have neighbours).
-fn generated_corpus(dir: &Path, n: usize) {
-    const WORDS: [&str; 24] = [
-        "trafficking",
-        "persons",
-        "children",
-        "labour",
-        "exploitation",
-        "rapporteur",
-        "council",
-        "europe",
-        "report",
-        "victims",
-        "protection",
-        "migrants",
-        "slavery",
-        "forced",
-        "marriage",
-        "sexual",
-        "violence",
-        "conflict",
-        "justice",
-        "police",
-        "border",
-        "asylum",
-        "prosecution",
-        "prevention",
-    ];
-    std::fs::create_dir_all(dir).unwrap();
-    let mut text = String::new();
-    for i in 0..n {
-        let body: Vec<&str> = (0..60)
-            .map(|k| WORDS[(i * 7 + k * 13 + k * k) % 24])
-            .collect();
-        text.push_str(&format!(
-            "{{\"title\": \"{} {} {i}\", \"body\": \"{}\"}}\n",
-            WORDS[i % 24],
-            WORDS[(i / 24) % 24],
-            body.join(" ")
-        ));
-    }
-    std::fs::write(dir.join("generated.jsonl"), text).unwrap();
-}
 
 /// A temp dir with an index of `n` generated sections at `index/`.
 fn generated_index(n: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    generated_corpus(&dir.path().join("corpus"), n);
-    let o = run_in(
-        dir.path(),
-        &["index", "--corpus", "corpus", "--index", "index"],
-    );
+    write_generated_corpus(&dir.path().join("corpus"), n, false);
+    let o = build_index(dir.path(), "corpus", "index");
     assert!(o.status.success(), "{}", stderr(&o));
     dir
 }

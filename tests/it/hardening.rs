@@ -2,13 +2,11 @@
 //! that never panic. Each test runs the real binary in a temporary directory and
 //! reproduces one finding of the adversarial pass.
 
-mod util;
-
+use crate::harness::*;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use util::*;
 
 /// A small JSON Lines corpus: `n` sections, one of them holding `word`.
 fn write_jsonl(path: &Path, n: usize, word: &str) {
@@ -25,11 +23,7 @@ fn write_jsonl(path: &Path, n: usize, word: &str) {
 /// Runs tipdex with `args` in `dir`; `None` (the process killed) when it is still
 /// running after `timeout`.
 fn run_within(dir: &Path, args: &[&str], timeout: Duration) -> Option<Output> {
-    let mut child = Command::new(bin())
-        .args(args)
-        .current_dir(dir)
-        .env_remove("TIPDEX_INDEX")
-        .env_remove("TIPDEX_CORPUS")
+    let mut child = tipdex(dir, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -44,10 +38,6 @@ fn run_within(dir: &Path, args: &[&str], timeout: Duration) -> Option<Output> {
         std::thread::sleep(Duration::from_millis(20));
     }
     Some(child.wait_with_output().unwrap())
-}
-
-fn index(dir: &Path, corpus: &str, index: &str) -> Output {
-    run_in(dir, &["index", "--corpus", corpus, "--index", index])
 }
 
 fn hits(dir: &Path, index: &str, query: &str) -> usize {
@@ -76,16 +66,7 @@ fn issue19_index_refuses_a_directory_it_did_not_create_and_leaves_it_untouched()
     fs::write(home.join("todo.txt"), "buy milk").unwrap();
     let before = names(&home);
     let corpus = corpus_dir();
-    let o = run_in(
-        &home,
-        &[
-            "index",
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--index",
-            ".",
-        ],
-    );
+    let o = build_index(&home, corpus.to_str().unwrap(), ".");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -109,7 +90,7 @@ fn issue19_rebuilds_remove_only_what_tipdex_recorded_and_keep_the_previous_gener
     let d = dir.path();
     fs::create_dir(d.join("corpus")).unwrap();
     write_jsonl(&d.join("corpus/a.jsonl"), 5, "");
-    assert!(index(d, "corpus", "ix").status.success());
+    assert!(build_index(d, "corpus", "ix").status.success());
     // Entries someone else put into the index directory afterwards, named like tipdex's.
     let idx = d.join("ix");
     fs::create_dir(idx.join("gen-notes")).unwrap();
@@ -118,7 +99,7 @@ fn issue19_rebuilds_remove_only_what_tipdex_recorded_and_keep_the_previous_gener
     fs::create_dir(idx.join("gen-000000000000000000000002-1.tmp")).unwrap();
     let mut currents = Vec::new();
     for _ in 0..3 {
-        let o = index(d, "corpus", "ix");
+        let o = build_index(d, "corpus", "ix");
         assert!(o.status.success(), "{}", stderr(&o));
         currents.push(fs::read_to_string(idx.join("CURRENT")).unwrap());
     }
@@ -143,11 +124,11 @@ fn issue19_an_index_of_an_earlier_tipdex_is_adopted() {
     let d = dir.path();
     fs::create_dir(d.join("corpus")).unwrap();
     write_jsonl(&d.join("corpus/a.jsonl"), 5, "quokka");
-    assert!(index(d, "corpus", "ix").status.success());
+    assert!(build_index(d, "corpus", "ix").status.success());
     // What an earlier tipdex left: no marker, a killed build's leftovers.
     fs::remove_file(d.join("ix/tipdex-index.json")).unwrap();
     fs::create_dir(d.join("ix/gen-000000000000000000000003-9.tmp")).unwrap();
-    let o = index(d, "corpus", "ix");
+    let o = build_index(d, "corpus", "ix");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(d.join("ix/tipdex-index.json").is_file());
     assert!(!d.join("ix/gen-000000000000000000000003-9.tmp").exists());
@@ -161,14 +142,14 @@ fn issue19_links_planted_in_the_index_directory_are_never_written_through() {
     let d = dir.path();
     fs::create_dir(d.join("corpus")).unwrap();
     write_jsonl(&d.join("corpus/a.jsonl"), 5, "quokka");
-    assert!(index(d, "corpus", "ix").status.success());
+    assert!(build_index(d, "corpus", "ix").status.success());
     let victim = d.join("victim.txt");
     fs::write(&victim, "precious").unwrap();
     let idx = d.join("ix");
     // The lock redirected: refused, nothing written.
     fs::remove_file(idx.join(".lock")).unwrap();
     std::os::unix::fs::symlink(&victim, idx.join(".lock")).unwrap();
-    let o = index(d, "corpus", "ix");
+    let o = build_index(d, "corpus", "ix");
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("symbolic link"), "{}", stderr(&o));
     assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
@@ -178,7 +159,7 @@ fn issue19_links_planted_in_the_index_directory_are_never_written_through() {
     for name in ["CURRENT.tmp", "tipdex-index.json.tmp"] {
         std::os::unix::fs::symlink(&victim, idx.join(name)).unwrap();
     }
-    let o = index(d, "corpus", "ix");
+    let o = build_index(d, "corpus", "ix");
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
     assert_eq!(hits(d, "ix", "quokka"), 1);
@@ -187,20 +168,12 @@ fn issue19_links_planted_in_the_index_directory_are_never_written_through() {
 /// A copy of the shipped corpus in `dir/corpus`, plus a JSON Lines file of `n` sections.
 fn default_corpus(dir: &Path, n: usize, word: &str) {
     let corpus = dir.join("corpus");
-    fs::create_dir(&corpus).unwrap();
-    for entry in fs::read_dir(corpus_dir()).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
-    }
+    copy_shipped_corpus(&corpus);
     write_jsonl(&corpus.join("extra.jsonl"), n, word);
 }
 
 fn query_default(dir: &Path, query: &str) -> std::process::Child {
-    Command::new(bin())
-        .args(["query", "--json", query])
-        .current_dir(dir)
-        .env_remove("TIPDEX_INDEX")
-        .env_remove("TIPDEX_CORPUS")
+    tipdex(dir, &["query", "--json", query])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -319,7 +292,7 @@ fn issue19_numeric_flags_out_of_range_are_errors_not_panics() {
     let d = dir.path();
     fs::create_dir(d.join("corpus")).unwrap();
     write_jsonl(&d.join("corpus/a.jsonl"), 5, "");
-    assert!(index(d, "corpus", "ix").status.success());
+    assert!(build_index(d, "corpus", "ix").status.success());
     fs::write(d.join("q.txt"), "term\ttrafficking\n").unwrap();
     let cases: &[&[&str]] = &[
         &[

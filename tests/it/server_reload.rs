@@ -2,15 +2,12 @@
 //! steady load is picked up without a restart and without one failed request; a new
 //! generation that cannot be opened leaves the old one serving.
 
-mod serverutil;
-mod util;
-
-use serverutil::*;
+use crate::harness::server::*;
+use crate::harness::*;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use util::*;
 
 fn copy_corpus(to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -21,7 +18,7 @@ fn copy_corpus(to: &Path) {
 }
 
 fn index(dir: &Path) {
-    let o = run_in(dir, &["index", "--corpus", "corpus", "--index", "index"]);
+    let o = build_index(dir, "corpus", "index");
     assert!(o.status.success(), "index failed: {}", stderr(&o));
 }
 

@@ -1,10 +1,8 @@
 //! Domain-aware search as a user sees it (issue 7): sessions written any common way,
 //! a glossary users extend without code, explanations of what was applied.
 
-mod util;
-
+use crate::harness::*;
 use serde_json::Value;
-use util::*;
 
 fn symbols_top(v: &Value, k: usize) -> Vec<String> {
     v["hits"]
@@ -101,10 +99,7 @@ fn users_extend_the_glossary_without_code_and_bad_glossaries_are_refused() {
         "version = 1\n[[synonyms]]\nterms = [\"ninja\", \"Special Rapporteur\"]\n",
     )
     .unwrap();
-    let o = run_in(
-        dir.path(),
-        &["index", "--corpus", "corpus", "--index", "idx"],
-    );
+    let o = build_index(dir.path(), "corpus", "idx");
     assert!(o.status.success(), "{}", stderr(&o));
     let o = run_in(dir.path(), &["query", "--json", "--index", "idx", "ninja"]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -114,10 +109,7 @@ fn users_extend_the_glossary_without_code_and_bad_glossaries_are_refused() {
         "version = 1\n[[synonyms]]\nterms = [\"alone\"]\n",
     )
     .unwrap();
-    let o = run_in(
-        dir.path(),
-        &["index", "--corpus", "corpus", "--index", "idx"],
-    );
+    let o = build_index(dir.path(), "corpus", "idx");
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
