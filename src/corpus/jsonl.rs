@@ -4,6 +4,7 @@ use super::section::{normalize_whitespace, Kind, Section, Source};
 use super::symbol::symbol_info;
 use crate::error::{Error, Result};
 use serde::Deserialize;
+use std::io::BufRead;
 
 /// One line of a JSONL corpus: `title` and `body` required, every other field optional.
 #[derive(Debug, Deserialize)]
@@ -38,9 +39,29 @@ struct Record {
 
 /// Parses JSON Lines; a malformed line is an error naming the file and line.
 pub fn parse(file: &str, text: &str) -> Result<Vec<Section>> {
+    parse_reader(file, text.as_bytes())
+}
+
+/// Parses JSON Lines as they are read, a line at a time: the file's text is never held
+/// whole (a corpus of a million sections costs its sections, not also its text).
+pub fn parse_reader(file: &str, reader: impl BufRead) -> Result<Vec<Section>> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in reader.lines().enumerate() {
         let no = i + 1;
+        let line = line.map_err(|e| Error::Corpus {
+            file: file.to_string(),
+            line: no,
+            message: if e.kind() == std::io::ErrorKind::InvalidData {
+                "not valid UTF-8 text".into()
+            } else {
+                format!("cannot be read: {e}")
+            },
+        })?;
+        let line = if no == 1 {
+            line.strip_prefix('\u{feff}').unwrap_or(&line)
+        } else {
+            &line
+        };
         if line.trim().is_empty() {
             continue;
         }
@@ -110,6 +131,19 @@ mod tests {
         assert_eq!(s[0].venue.as_deref(), Some("Human Rights Council"));
         assert_eq!(s[1].kind, Kind::Mandate);
         assert_eq!(s[1].source.lines, [3, 3]);
+    }
+
+    #[test]
+    fn read_a_line_at_a_time_as_parsed_whole() {
+        let text = "\u{feff}{\"title\":\"a\",\"body\":\"b\"}\r\n\n{\"title\":\"c\",\"body\":\"d\"}";
+        let whole = parse("c.jsonl", text.strip_prefix('\u{feff}').unwrap()).unwrap();
+        let read = parse_reader("c.jsonl", std::io::Cursor::new(text.as_bytes())).unwrap();
+        assert_eq!(whole, read);
+        let bad = parse_reader("c.jsonl", &b"{\"title\":\"a\",\"body\":\"b\"}\n\xff\n"[..]);
+        assert!(bad
+            .unwrap_err()
+            .to_string()
+            .contains("c.jsonl:2: not valid UTF-8"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub use walk::{corpus_fingerprint, LoadOptions};
 use crate::error::{Error, Result};
 use crate::files;
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 
 /// Everything loaded from a corpus directory.
@@ -84,7 +85,7 @@ pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Corpus> {
             }
             continue;
         }
-        match load_file(handle, &file.rel, options) {
+        match read_opened(handle, &file.rel, options) {
             Ok(FileLoad::Sections(sections, warnings)) => {
                 corpus.sections.extend(sections);
                 corpus.warnings.extend(warnings);
@@ -122,7 +123,7 @@ enum FileLoad {
     Skipped(Warning),
 }
 
-fn load_file(handle: std::fs::File, rel: &str, options: &LoadOptions) -> Result<FileLoad> {
+fn read_opened(handle: std::fs::File, rel: &str, options: &LoadOptions) -> Result<FileLoad> {
     let skipped = |message: String| {
         FileLoad::Skipped(Warning {
             file: rel.to_string(),
@@ -134,44 +135,80 @@ fn load_file(handle: std::fs::File, rel: &str, options: &LoadOptions) -> Result<
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    if !matches!(
-        ext.as_deref(),
-        Some("txt" | "md" | "markdown" | "jsonl" | "ndjson")
-    ) {
-        return Ok(skipped(
-            "skipped: unknown file extension (expected .txt, .md or .jsonl)".into(),
-        ));
-    }
+    let too_large = |size: u64| Error::Corpus {
+        file: rel.to_string(),
+        line: 0,
+        message: format!(
+            "cannot be read: {} is larger than the limit of {}",
+            files::human_bytes(size),
+            files::human_bytes(options.max_file_bytes)
+        ),
+    };
+    let parsed = match ext.as_deref() {
+        Some("jsonl" | "ndjson") => {
+            let size = handle.metadata().map_or(0, |m| m.len());
+            if size > options.max_file_bytes {
+                return Err(too_large(size));
+            }
+            let reader = std::io::BufReader::new(handle.take(options.max_file_bytes));
+            jsonl::parse_reader(rel, reader).map(|s| (s, Vec::new()))
+        }
+        Some("txt" | "md" | "markdown") => {
+            let text = read_text(handle, rel, options)?;
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            match parse_file(rel, text) {
+                Some(parsed) => parsed,
+                None => unreachable!("a text or Markdown file"),
+            }
+        }
+        _ => {
+            return Ok(skipped(
+                "skipped: unknown file extension (expected .txt, .md or .jsonl)".into(),
+            ))
+        }
+    };
+    let (mut sections, mut warnings) = parsed?;
+    cut_long_bodies(&mut sections, options.max_section_bytes, &mut warnings);
+    Ok(FileLoad::Sections(sections, warnings))
+}
+
+/// The whole text of a file, at most `options.max_file_bytes`, checked to be UTF-8.
+fn read_text(handle: std::fs::File, rel: &str, options: &LoadOptions) -> Result<String> {
     let bytes = files::read_bounded(handle, options.max_file_bytes).map_err(|e| Error::Corpus {
         file: rel.to_string(),
         line: 0,
         message: format!("cannot be read: {e}"),
     })?;
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
-            return Err(Error::Corpus {
-                file: rel.to_string(),
-                line,
-                message: "not valid UTF-8 text".into(),
-            });
+    String::from_utf8(bytes).map_err(|e| {
+        let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        Error::Corpus {
+            file: rel.to_string(),
+            line,
+            message: "not valid UTF-8 text".into(),
         }
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    match parse_file(rel, text) {
-        Some(Ok((mut sections, mut warnings))) => {
-            cut_long_bodies(&mut sections, options.max_section_bytes, &mut warnings);
-            Ok(FileLoad::Sections(sections, warnings))
-        }
-        Some(Err(e)) => Err(e),
-        None => Ok(skipped(
-            "skipped: unknown file extension (expected .txt, .md or .jsonl)".into(),
-        )),
+    })
+}
+
+/// Reads one corpus file on its own (a file of a corpus directory, or a JSON Lines file
+/// given by path): its sections, ids unassigned, and its warnings.
+pub fn load_file(path: &Path, options: &LoadOptions) -> Result<(Vec<Section>, Vec<Warning>)> {
+    let rel = path.file_name().map_or_else(
+        || "corpus".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let (handle, _) =
+        files::open_regular(path, options.follow_links).map_err(|e| Error::io(path, e))?;
+    match read_opened(handle, &rel, options)? {
+        FileLoad::Sections(sections, warnings) => Ok((sections, warnings)),
+        FileLoad::Skipped(warning) => Err(Error::Corpus {
+            file: rel,
+            line: 0,
+            message: warning.message,
+        }),
     }
 }
 
