@@ -28,6 +28,24 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The figures as a table on stdout, the slowest queries on stderr.
+fn print_table(figures: &BTreeMap<String, ClassFigures>, slowest: &[(String, String, u64)]) {
+    eprintln!("slowest queries (worst run):");
+    for (class, q, us) in slowest {
+        eprintln!("  {us:>8} µs  {class:<8} {q}");
+    }
+    println!(
+        "{:<10} {:>8} {:>10} {:>10} {:>10} {:>10}",
+        "class", "queries", "p50 µs", "p99 µs", "mean µs", "q/s"
+    );
+    for (class, f) in figures {
+        println!(
+            "{:<10} {:>8} {:>10} {:>10} {:>10} {:>10.0}",
+            class, f.queries, f.p50_us, f.p99_us, f.mean_us, f.qps
+        );
+    }
+}
+
 /// Latency figures of one query class.
 #[derive(Debug, Serialize)]
 struct ClassFigures {
@@ -37,6 +55,25 @@ struct ClassFigures {
     p99_us: u64,
     mean_us: u64,
     qps: f64,
+}
+
+impl ClassFigures {
+    /// The figures of `runs` passes' samples, in microseconds.
+    fn of(mut samples: Vec<u64>, runs: usize) -> ClassFigures {
+        samples.sort_unstable();
+        let total: u64 = samples.iter().sum();
+        let pick = |q: f64| {
+            samples[((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1]
+        };
+        ClassFigures {
+            queries: samples.len() / runs,
+            runs,
+            p50_us: pick(0.50),
+            p99_us: pick(0.99),
+            mean_us: total / samples.len() as u64,
+            qps: samples.len() as f64 / (total.max(1) as f64 / 1e6),
+        }
+    }
 }
 
 /// A query of class `phrase` is searched as a phrase (quoted), as a user would write it.
@@ -98,38 +135,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     let figures: BTreeMap<String, ClassFigures> = samples
         .into_iter()
-        .map(|(class, mut s)| {
-            s.sort_unstable();
-            let total: u64 = s.iter().sum();
-            let pick = |q: f64| s[((s.len() as f64 * q).ceil() as usize).clamp(1, s.len()) - 1];
-            let f = ClassFigures {
-                queries: s.len() / args.runs,
-                runs: args.runs,
-                p50_us: pick(0.50),
-                p99_us: pick(0.99),
-                mean_us: total / s.len() as u64,
-                qps: s.len() as f64 / (total.max(1) as f64 / 1e6),
-            };
-            (class, f)
-        })
+        .map(|(class, s)| (class, ClassFigures::of(s, args.runs)))
         .collect();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&figures)?);
     } else {
-        eprintln!("slowest queries (worst run):");
-        for (class, q, us) in &slowest {
-            eprintln!("  {us:>8} µs  {class:<8} {q}");
-        }
-        println!(
-            "{:<10} {:>8} {:>10} {:>10} {:>10} {:>10}",
-            "class", "queries", "p50 µs", "p99 µs", "mean µs", "q/s"
-        );
-        for (class, f) in &figures {
-            println!(
-                "{:<10} {:>8} {:>10} {:>10} {:>10} {:>10.0}",
-                class, f.queries, f.p50_us, f.p99_us, f.mean_us, f.qps
-            );
-        }
+        print_table(&figures, &slowest);
     }
     Ok(())
 }

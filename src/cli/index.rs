@@ -123,21 +123,32 @@ pub fn build_locked(
         }
     }
     if !quiet {
-        let per_kind: Vec<String> = info
-            .sections
-            .iter()
-            .map(|(k, n)| format!("{n} {k}"))
-            .collect();
-        eprintln!(
-            "indexed {} sections ({}) from {} file(s) in {} into {} in {} ms; {} warning(s)",
-            info.total,
-            per_kind.join(", "),
-            loaded.files.len(),
-            corpus.display(),
-            index.display(),
-            started.elapsed().as_millis(),
-            loaded.warnings.len()
-        );
+        print_summary(&info, loaded.files.len(), corpus, index, started);
     }
     Ok(())
+}
+
+/// The one-line account of a build on stderr.
+fn print_summary(
+    info: &tipdex::index::BuildInfo,
+    files: usize,
+    corpus: &Path,
+    index: &Path,
+    started: Instant,
+) {
+    let per_kind: Vec<String> = info
+        .sections
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    eprintln!(
+        "indexed {} sections ({}) from {} file(s) in {} into {} in {} ms; {} warning(s)",
+        info.total,
+        per_kind.join(", "),
+        files,
+        corpus.display(),
+        index.display(),
+        started.elapsed().as_millis(),
+        info.warnings
+    );
 }

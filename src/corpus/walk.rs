@@ -73,99 +73,104 @@ pub fn walk(dir: &Path, options: &LoadOptions) -> Result<Walk> {
             message: "not a directory".into(),
         });
     }
-    let mut walk = Walk::default();
-    let mut visited = HashSet::from([root.clone()]);
-    visit(&root, &root, "", 0, options, &mut visited, &mut walk, dir)?;
-    walk.files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    Ok(walk)
+    let mut walker = Walker {
+        visited: HashSet::from([root.clone()]),
+        root,
+        options,
+        shown_root: dir,
+        walk: Walk::default(),
+    };
+    let root = walker.root.clone();
+    walker.visit(&root, "", 0)?;
+    walker.walk.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(walker.walk)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn visit(
-    root: &Path,
-    dir: &Path,
-    prefix: &str,
-    depth: usize,
-    options: &LoadOptions,
-    visited: &mut HashSet<PathBuf>,
-    walk: &mut Walk,
-    shown_root: &Path,
-) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(shown_root.join(prefix), e))?;
-    let mut names: Vec<(String, PathBuf)> = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') {
-            names.push((name, entry.path()));
+/// One walk of a corpus tree.
+struct Walker<'a> {
+    /// The corpus directory, canonical.
+    root: PathBuf,
+    options: &'a LoadOptions,
+    /// The directory as named, for messages.
+    shown_root: &'a Path,
+    /// Directories already read (canonical), against link loops.
+    visited: HashSet<PathBuf>,
+    walk: Walk,
+}
+
+impl Walker<'_> {
+    /// Visits the entries of `dir` (`prefix` its path relative to the corpus) in order.
+    fn visit(&mut self, dir: &Path, prefix: &str, depth: usize) -> Result<()> {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| Error::io(self.shown_root.join(prefix), e))?;
+        let mut names: Vec<(String, PathBuf)> = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') {
+                names.push((name, entry.path()));
+            }
         }
+        names.sort();
+        for (name, path) in names {
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            self.entry(&path, rel, depth)?;
+        }
+        Ok(())
     }
-    names.sort();
-    for (name, path) in names {
-        let rel = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let skip = |walk: &mut Walk, message: String| {
-            walk.warnings.push(Warning {
-                file: rel.clone(),
-                line: 0,
-                message: format!("skipped: {message}"),
-            })
-        };
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            skip(walk, "it vanished while the corpus was read".into());
-            continue;
+
+    /// Takes one entry: a file to read, a directory to visit, or a skip with why.
+    fn entry(&mut self, path: &Path, rel: String, depth: usize) -> Result<()> {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            self.skip(rel, "it vanished while the corpus was read".into());
+            return Ok(());
         };
         let (target, target_meta, follow) = if meta.file_type().is_symlink() {
-            match resolve_link(root, &path, options.follow_links) {
+            match resolve_link(&self.root, path, self.options.follow_links) {
                 Ok(resolved) => resolved,
                 Err(why) => {
-                    skip(walk, why);
-                    continue;
+                    self.skip(rel, why);
+                    return Ok(());
                 }
             }
         } else {
-            (path.clone(), meta, false)
+            (path.to_path_buf(), meta, false)
         };
         if target_meta.is_dir() {
             if depth + 1 > MAX_DEPTH {
-                skip(
-                    walk,
+                self.skip(
+                    rel,
                     format!("nested more than {MAX_DEPTH} directories deep"),
                 );
-            } else if visited.insert(target.clone()) {
-                visit(
-                    root,
-                    &target,
-                    &rel,
-                    depth + 1,
-                    options,
-                    visited,
-                    walk,
-                    shown_root,
-                )?;
+            } else if self.visited.insert(target.clone()) {
+                self.visit(&target, &rel, depth + 1)?;
             } else {
-                skip(walk, "a directory already read (a link loop)".into());
+                self.skip(rel, "a directory already read (a link loop)".into());
             }
         } else if target_meta.is_file() {
-            walk.files.push(CorpusFile {
+            self.walk.files.push(CorpusFile {
                 path: target,
                 rel,
                 follow,
             });
         } else {
-            skip(
-                walk,
-                format!(
-                    "{}, not a regular file",
-                    crate::files::describe_type(&target_meta)
-                ),
-            );
+            let what = crate::files::describe_type(&target_meta);
+            self.skip(rel, format!("{what}, not a regular file"));
         }
+        Ok(())
     }
-    Ok(())
+
+    fn skip(&mut self, rel: String, message: String) {
+        self.walk.warnings.push(Warning {
+            file: rel,
+            line: 0,
+            message: format!("skipped: {message}"),
+        });
+    }
 }
 
 /// Where the link at `path` leads: its target inside the corpus tree (opened without

@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::search::budget::{Budget, Cost};
 use crate::search::filter;
 use crate::search::present::{crop, render::render, Highlighter, Span, Style};
-use crate::search::{Engine, SearchRequest, MAX_LIMIT, MAX_OFFSET};
+use crate::search::{Engine, Facets, SearchRequest, MAX_LIMIT, MAX_OFFSET};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -496,63 +496,17 @@ pub fn search(
     let text = query.q.clone().unwrap_or_default();
     check_query_length("q", &text, limits).map_err(|e| e.meili("invalid_search_q"))?;
     check_tags(query)?;
-
-    let paged = query.page.is_some() || query.hits_per_page.is_some();
-    let (offset, limit, page, per_page) = if paged {
-        let per_page = query.hits_per_page.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-        let page = query.page.unwrap_or(1);
-        let offset = page.saturating_sub(1).saturating_mul(per_page);
-        let limit = if page == 0 { 0 } else { per_page };
-        (offset, limit, page, per_page)
-    } else {
-        let limit = query.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-        (query.offset.unwrap_or(0), limit, 0, 0)
-    };
-
-    let filter = match &query.filter {
-        Some(value) => filter::parse_value(value)
-            .map_err(|e| bad(format!("invalid filter: {e}")).meili("invalid_search_filter"))?,
-        None => None,
-    };
+    let window = PageWindow::of(query);
     let facets = facet_names(query.facets.as_deref())?;
-
-    let mut request = SearchRequest::new(text.clone());
-    request.filter = filter;
-    // Past the deepest offset there is nothing to show (Meilisearch answers no hits).
-    let beyond = offset > MAX_OFFSET;
-    request.offset = if beyond { 0 } else { offset };
-    request.limit = if beyond { 0 } else { limit };
-    request.result_facets = !facets.is_empty();
-    request.validate().map_err(meili_error)?;
+    let request = search_request(query, &text, &window, !facets.is_empty())?;
     let response = engine
         .search_within(&request, budget)
         .map_err(meili_error)?;
-
-    let facet_distribution = response.result_facets.as_ref().map(|counts| {
-        let mut out = BTreeMap::new();
-        for name in &facets {
-            let values = match name.as_str() {
-                "kind" => counts.kind.clone(),
-                "year" => counts.year.clone(),
-                _ => counts.org.clone(),
-            };
-            out.insert(name.clone(), values);
-        }
-        out
-    });
-    let facet_stats = facet_distribution.as_ref().and_then(|d| {
-        let years: Vec<i64> = d
-            .get("year")?
-            .keys()
-            .filter_map(|y| y.parse().ok())
-            .collect();
-        let (min, max) = (years.iter().min()?, years.iter().max()?);
-        Some(BTreeMap::from([(
-            "year".to_string(),
-            json!({"min": min, "max": max}),
-        )]))
-    });
-
+    let facet_distribution = response
+        .result_facets
+        .as_ref()
+        .map(|counts| facet_distribution(counts, &facets));
+    let facet_stats = facet_distribution.as_ref().and_then(year_stats);
     let format = Format::new(Arc::clone(&response.highlighter), query);
     let hits = response
         .hits
@@ -568,36 +522,130 @@ pub fn search(
             Ok(hit)
         })
         .collect::<Result<Vec<Value>, ApiError>>()?;
-
-    let total = response.total_hits;
-    let pagination = if paged {
-        Pagination::Pages {
-            hits_per_page: per_page,
-            page,
-            total_pages: if per_page == 0 {
-                0
-            } else {
-                total.div_ceil(per_page)
-            },
-            total_hits: total,
-        }
-    } else {
-        Pagination::Offset {
-            limit,
-            offset,
-            estimated_total_hits: total,
-        }
-    };
     let answer = MeiliResponse {
         index_uid: query.index_uid.clone(),
         hits,
         query: text,
         processing_time_ms: started.elapsed().as_millis() as u64,
-        pagination,
+        pagination: window.pagination(response.total_hits),
         facet_distribution,
         facet_stats,
     };
     serde_json::to_value(answer).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// Which hits a Meilisearch search asks for: `offset`/`limit`, or `page`/`hitsPerPage`
+/// (which switch the answer to pages).
+struct PageWindow {
+    paged: bool,
+    offset: usize,
+    limit: usize,
+    page: usize,
+    per_page: usize,
+}
+
+impl PageWindow {
+    fn of(query: &MeiliQuery) -> PageWindow {
+        let paged = query.page.is_some() || query.hits_per_page.is_some();
+        if paged {
+            let per_page = query.hits_per_page.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+            let page = query.page.unwrap_or(1);
+            PageWindow {
+                paged,
+                offset: page.saturating_sub(1).saturating_mul(per_page),
+                limit: if page == 0 { 0 } else { per_page },
+                page,
+                per_page,
+            }
+        } else {
+            PageWindow {
+                paged,
+                offset: query.offset.unwrap_or(0),
+                limit: query.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT),
+                page: 0,
+                per_page: 0,
+            }
+        }
+    }
+
+    /// The answer's pagination fields for `total` hits.
+    fn pagination(&self, total: usize) -> Pagination {
+        if self.paged {
+            Pagination::Pages {
+                hits_per_page: self.per_page,
+                page: self.page,
+                total_pages: if self.per_page == 0 {
+                    0
+                } else {
+                    total.div_ceil(self.per_page)
+                },
+                total_hits: total,
+            }
+        } else {
+            Pagination::Offset {
+                limit: self.limit,
+                offset: self.offset,
+                estimated_total_hits: total,
+            }
+        }
+    }
+}
+
+/// The library's request for a Meilisearch search.
+fn search_request(
+    query: &MeiliQuery,
+    text: &str,
+    window: &PageWindow,
+    with_facets: bool,
+) -> Result<SearchRequest, ApiError> {
+    let filter = match &query.filter {
+        Some(value) => filter::parse_value(value)
+            .map_err(|e| bad(format!("invalid filter: {e}")).meili("invalid_search_filter"))?,
+        None => None,
+    };
+    let mut request = SearchRequest::new(text);
+    request.filter = filter;
+    // Past the deepest offset there is nothing to show (Meilisearch answers no hits).
+    let beyond = window.offset > MAX_OFFSET;
+    request.offset = if beyond { 0 } else { window.offset };
+    request.limit = if beyond { 0 } else { window.limit };
+    request.result_facets = with_facets;
+    request.validate().map_err(meili_error)?;
+    Ok(request)
+}
+
+/// `facetDistribution`: the counts of the attributes asked for.
+fn facet_distribution(
+    counts: &Facets,
+    names: &[String],
+) -> BTreeMap<String, BTreeMap<String, u64>> {
+    names
+        .iter()
+        .map(|name| {
+            let values = match name.as_str() {
+                "kind" => counts.kind.clone(),
+                "year" => counts.year.clone(),
+                _ => counts.org.clone(),
+            };
+            (name.clone(), values)
+        })
+        .collect()
+}
+
+/// `facetStats`: the smallest and largest year counted.
+fn year_stats(
+    distribution: &BTreeMap<String, BTreeMap<String, u64>>,
+) -> Option<BTreeMap<String, Value>> {
+    let years: Vec<i64> = distribution
+        .get("year")?
+        .keys()
+        .filter_map(|y| y.parse().ok())
+        .collect();
+    let (min, max) = (years.iter().min()?, years.iter().max()?);
+    Some(BTreeMap::from([(
+        "year".to_string(),
+        json!({"min": min, "max": max}),
+    )]))
 }
 
 /// The bytes of the highlighted and cropped copies in a formatted hit (the hit's own

@@ -114,7 +114,6 @@ impl Planner {
         clause: &Clause,
         expansions: &[Expansion],
     ) -> Built {
-        let f = &self.fields;
         let scope = clause.scope;
         let typed_weight = clause.weight;
         let mut disjuncts: Vec<Node> = Vec::new();
@@ -170,23 +169,34 @@ impl Planner {
             );
             matchers.push(Matcher::Exact(e.word.clone()));
         }
-        if scope.is_none() && word.chars().any(|c| c.is_ascii_digit()) {
-            disjuncts.push(Node::term(
-                f.symbol,
-                format!("{EXACT_MARK}{word}"),
-                3.0 * typed_weight,
-            ));
-            if let Ok(year) = word.parse::<i64>() {
-                if (1800..2100).contains(&year) {
-                    disjuncts.push(Node::Year(f.year, year).boosted(YEAR_BOOST));
-                }
-            }
+        if scope.is_none() {
+            disjuncts.extend(self.numeric_terms(word, typed_weight));
         }
         Built {
             query: Node::any(disjuncts),
             matchers,
             symbolic: false,
         }
+    }
+
+    /// What a word with digits may also be: a whole symbol part (`2021`, `34`) and,
+    /// for a plausible year, the sections of that year.
+    fn numeric_terms(&self, word: &str, weight: f32) -> Vec<Node> {
+        let f = &self.fields;
+        if !word.chars().any(|c| c.is_ascii_digit()) {
+            return Vec::new();
+        }
+        let mut out = vec![Node::term(
+            f.symbol,
+            format!("{EXACT_MARK}{word}"),
+            3.0 * weight,
+        )];
+        if let Ok(year) = word.parse::<i64>() {
+            if (1800..2100).contains(&year) {
+                out.push(Node::Year(f.year, year).boosted(YEAR_BOOST));
+            }
+        }
+        out
     }
 
     /// Term queries for one word (its stem in text fields, the word in name fields).

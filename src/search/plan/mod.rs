@@ -63,6 +63,74 @@ pub struct Planner {
     name: TextAnalyzer,
 }
 
+/// The trees of a query's groups, sorted by what they do.
+#[derive(Default)]
+struct Groups {
+    required: Vec<Node>,
+    optional: Vec<Node>,
+    excluded: Vec<Node>,
+    matchers: Vec<Matcher>,
+    symbolic: bool,
+    notes: Vec<String>,
+}
+
+impl Groups {
+    /// Sections matching any required word (partial matches come from the words that
+    /// matter: a section matching only "the" or "on" is no answer, and scoring those
+    /// words scans every section); every section when the query has no word.
+    fn any_required(&self) -> Node {
+        if self.required.is_empty() && self.optional.is_empty() {
+            return Node::All;
+        }
+        Node::Bool(
+            self.required
+                .iter()
+                .map(|q| (Occur::Should, q.clone()))
+                .collect(),
+        )
+    }
+}
+
+/// `core` with every filter required (every section when there is nothing).
+fn assemble(core: Vec<(Occur, Node)>, filters: &[Node]) -> Node {
+    let mut clauses = core;
+    for f in filters {
+        clauses.push((Occur::Must, f.clone()));
+    }
+    if clauses.is_empty() {
+        clauses.push((Occur::Must, Node::All));
+    }
+    Node::Bool(clauses)
+}
+
+/// Score multipliers per kind and the order, from what the query looks like and asks.
+fn priors(
+    symbolic: bool,
+    understanding: &Understanding,
+    notes: &mut Vec<String>,
+) -> ([f32; 4], Order) {
+    let mut kind_weights: [f32; 4] = [1.0, 1.0, 1.0, 0.6];
+    let weight = |k: Kind| schema::kind_code(k) as usize;
+    let intents = &understanding.intents;
+    if symbolic {
+        kind_weights[weight(Kind::Report)] = 1.6;
+        notes.push("looks like a document symbol: reports first".into());
+    }
+    if intents.reports || intents.newest {
+        kind_weights[weight(Kind::Report)] = 1.8;
+    }
+    if intents.people {
+        kind_weights[weight(Kind::Mandate)] = 2.0;
+        kind_weights[weight(Kind::Report)] = kind_weights[weight(Kind::Report)].min(0.8);
+    }
+    let order = if intents.newest {
+        Order::Newest
+    } else {
+        Order::Relevance
+    };
+    (kind_weights, order)
+}
+
 /// The query for one group, plus what it highlights.
 struct Built {
     query: Node,
@@ -95,41 +163,10 @@ impl Planner {
         filter: Option<&Filter>,
         expander: &Expander,
     ) -> Plan {
-        let mut notes = understanding.notes.clone();
-        let mut required: Vec<Node> = Vec::new();
-        let mut optional: Vec<Node> = Vec::new();
-        let mut excluded: Vec<Node> = Vec::new();
-        let mut matchers = Vec::new();
-        let mut symbolic = false;
-        for group in &parsed.groups {
-            let Some(built) = self.group(group, expander) else {
-                notes.push(format!(
-                    "ignored `{}`: nothing searchable",
-                    group_text(group)
-                ));
-                continue;
-            };
-            if group.negated {
-                excluded.push(built.query);
-                continue;
-            }
-            symbolic |= built.symbolic;
-            matchers.extend(built.matchers);
-            if group.optional || self.is_optional(group) {
-                notes.push(format!("`{}` is optional (common word)", group_text(group)));
-                optional.push(built.query);
-            } else {
-                required.push(built.query);
-            }
-        }
-        if expander.was_cut() {
-            notes.push(format!(
-                "typo and prefix matching stopped after {MAX_QUERY_EXPANSIONS} index words: later words are matched as typed"
-            ));
-        }
-        if required.is_empty() {
-            required = std::mem::take(&mut optional);
-        }
+        let mut groups = self.groups(parsed, expander);
+        groups
+            .notes
+            .splice(0..0, understanding.notes.iter().cloned());
         // The query's own `kind:` and `year:` count for the facets; the request's filter
         // narrows the results only.
         let query_filters = self.query_filter_clauses(parsed);
@@ -137,65 +174,64 @@ impl Planner {
         if let Some(filter) = filter {
             filter_clauses.insert(0, self.filter_query(filter).boosted(0.0));
         }
-        let positive_count = required.len() + optional.len();
-        let any_positive = || -> Node {
-            if positive_count == 0 {
-                return Node::All;
-            }
-            // Partial matches come from the words that matter: a section matching only
-            // "the" or "on" is no answer (and scoring those words scans every section).
-            let should = required
-                .iter()
-                .map(|q| (Occur::Should, q.clone()))
-                .collect();
-            Node::Bool(should)
-        };
-        let assemble = |core: Vec<(Occur, Node)>, filters: &[Node]| {
-            let mut clauses = core;
-            for f in filters {
-                clauses.push((Occur::Must, f.clone()));
-            }
-            if clauses.is_empty() {
-                clauses.push((Occur::Must, Node::All));
-            }
-            Node::Bool(clauses)
-        };
-        let mut core: Vec<(Occur, Node)> =
-            required.iter().map(|q| (Occur::Must, q.clone())).collect();
-        core.extend(optional.iter().map(|q| (Occur::Should, q.clone())));
+        let mut core: Vec<(Occur, Node)> = groups
+            .required
+            .iter()
+            .map(|q| (Occur::Must, q.clone()))
+            .collect();
+        core.extend(groups.optional.iter().map(|q| (Occur::Should, q.clone())));
+        let any = groups.any_required();
         let conjunctive = assemble(core, &filter_clauses);
-        let disjunctive = (required.len() > 1)
-            .then(|| assemble(vec![(Occur::Must, any_positive())], &filter_clauses));
-        let unfiltered = assemble(vec![(Occur::Must, any_positive())], &query_filters);
-        let mut kind_weights: [f32; 4] = [1.0, 1.0, 1.0, 0.6];
-        let weight = |k: Kind| schema::kind_code(k) as usize;
-        let intents = &understanding.intents;
-        if symbolic {
-            kind_weights[weight(Kind::Report)] = 1.6;
-            notes.push("looks like a document symbol: reports first".into());
-        }
-        if intents.reports || intents.newest {
-            kind_weights[weight(Kind::Report)] = 1.8;
-        }
-        if intents.people {
-            kind_weights[weight(Kind::Mandate)] = 2.0;
-            kind_weights[weight(Kind::Report)] = kind_weights[weight(Kind::Report)].min(0.8);
-        }
-        let order = if intents.newest {
-            Order::Newest
-        } else {
-            Order::Relevance
-        };
+        let disjunctive = (groups.required.len() > 1)
+            .then(|| assemble(vec![(Occur::Must, any.clone())], &filter_clauses));
+        let unfiltered = assemble(vec![(Occur::Must, any)], &query_filters);
+        let (kind_weights, order) = priors(groups.symbolic, understanding, &mut groups.notes);
         Plan {
             conjunctive,
             disjunctive,
             unfiltered,
-            excluded,
+            excluded: groups.excluded,
             kind_weights,
             order,
-            matchers,
-            notes,
+            matchers: groups.matchers,
+            notes: groups.notes,
         }
+    }
+
+    /// The trees of the query's groups, sorted into required, optional and excluded.
+    fn groups(&self, parsed: &ParsedQuery, expander: &Expander) -> Groups {
+        let mut g = Groups::default();
+        for group in &parsed.groups {
+            let Some(built) = self.group(group, expander) else {
+                g.notes.push(format!(
+                    "ignored `{}`: nothing searchable",
+                    group_text(group)
+                ));
+                continue;
+            };
+            if group.negated {
+                g.excluded.push(built.query);
+                continue;
+            }
+            g.symbolic |= built.symbolic;
+            g.matchers.extend(built.matchers);
+            if group.optional || self.is_optional(group) {
+                g.notes
+                    .push(format!("`{}` is optional (common word)", group_text(group)));
+                g.optional.push(built.query);
+            } else {
+                g.required.push(built.query);
+            }
+        }
+        if expander.was_cut() {
+            g.notes.push(format!(
+                "typo and prefix matching stopped after {MAX_QUERY_EXPANSIONS} index words: later words are matched as typed"
+            ));
+        }
+        if g.required.is_empty() {
+            g.required = std::mem::take(&mut g.optional);
+        }
+        g
     }
 
     /// Whether a group is only stop words (typed in lowercase): optional, never required.

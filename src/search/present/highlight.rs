@@ -37,6 +37,9 @@ pub struct Span {
     pub matcher: usize,
 }
 
+/// A word of a text for the phrases: its byte range, and its stem when one was wanted.
+type Word = (usize, usize, Option<String>);
+
 /// Finds and marks query matches in texts.
 pub struct Highlighter {
     matchers: Vec<Matcher>,
@@ -174,8 +177,6 @@ impl Highlighter {
 
     /// Every match in `text`, in order.
     pub fn spans(&self, text: &str) -> Vec<Span> {
-        let mut name = self.name.clone();
-        let mut en = self.en.clone();
         // Stems of the words seen, remembered across the texts of one search (the hits
         // of a query share their words). A poisoned memo is only a cache: start afresh.
         let mut stems = self
@@ -191,78 +192,107 @@ impl Highlighter {
                 return merge(spans);
             }
         }
-        // (from, to, stem) of every word, kept only when phrases need to look ahead.
-        let mut words: Vec<(usize, usize, Option<String>)> = Vec::new();
+        let (mut spans, words) = self.word_spans(text, has_phrases, &mut stems);
+        spans.extend(self.phrase_spans(&words));
+        spans.extend(self.symbol_spans(text));
+        merge(spans)
+    }
+
+    /// The matches of the word matchers in `text`, and, with `keep_words`, every word
+    /// with its stem (when wanted) for the phrases to look at.
+    fn word_spans(
+        &self,
+        text: &str,
+        keep_words: bool,
+        stems: &mut Option<Memo>,
+    ) -> (Vec<Span>, Vec<Word>) {
+        let mut name = self.name.clone();
+        let mut en = self.en.clone();
+        let mut words: Vec<Word> = Vec::new();
         let mut spans = Vec::new();
         let word_matchers = self
             .matchers
             .iter()
             .any(|m| !matches!(m, Matcher::Symbol(_)));
-        // Symbols are found below, in the whole text; words only if something wants them.
+        // Symbols are found apart, in the whole text; words only if something wants them.
         let word_text = if word_matchers { text } else { "" };
         let visit = |from: usize, to: usize, word: Option<&str>| {
+            // No matcher accepts a word beginning so (nor would its stem be wanted).
+            let word = word.filter(|w| self.first_bytes[usize::from(w.as_bytes()[0])]);
             let Some(word) = word else {
-                if has_phrases {
+                if keep_words {
                     words.push((from, to, None));
                 }
                 return;
             };
-            if !self.first_bytes[usize::from(word.as_bytes()[0])] {
-                // No matcher accepts a word beginning so (nor would its stem be wanted).
-                if has_phrases {
-                    words.push((from, to, None));
-                }
-                return;
-            }
-            // Stemming every word is the cost of a snippet: only words that begin like a
-            // wanted stem are stemmed (English stems keep a word's first three letters).
-            let head_end = if word.is_ascii() {
-                word.len().min(3)
-            } else {
-                word.char_indices().nth(3).map_or(word.len(), |(i, _)| i)
-            };
-            let stem = if self.stem_heads.iter().any(|h| h == &word[..head_end]) {
-                if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                    let mut stem = word.to_string();
-                    stems
-                        .get_or_insert_with(Memo::default)
-                        .stem_in_place(&mut stem);
-                    Some(stem)
-                } else {
-                    let mut s = en.token_stream(word);
-                    s.next().map(|x| x.text.clone())
-                }
-            } else {
-                None
-            };
-            let hit = self.matchers.iter().position(|matcher| match matcher {
-                Matcher::Stem(s) => stem.as_deref() == Some(s.as_str()),
-                Matcher::Exact(w) => word == w,
-                Matcher::Prefix(p) => word.starts_with(p.as_str()),
-                Matcher::Fuzzy(w, d) => {
-                    word.len().abs_diff(w.len()) <= usize::from(*d) * 4 && within_edits(word, w, *d)
-                }
-                Matcher::Phrase(_) | Matcher::Symbol(_) => false,
-            });
-            if let Some(m) = hit {
+            let stem = self.wanted_stem(word, &mut en, stems);
+            if let Some(m) = self.word_matcher(word, stem.as_deref()) {
                 spans.push(Span {
                     start: from,
                     end: to,
                     matcher: m,
                 });
             }
-            if has_phrases {
+            if keep_words {
                 words.push((from, to, stem));
             }
         };
         // Phrases look at every word; otherwise only words that may begin with a wanted
         // letter are visited, found by searching for that letter.
-        match (has_phrases, wanted_first_letters(&self.first_bytes)) {
+        match (keep_words, wanted_first_letters(&self.first_bytes)) {
             (false, Some(letters)) => {
                 for_each_word_starting_with(&mut name, word_text, &letters, visit);
             }
             _ => for_each_word(&mut name, word_text, &self.first_bytes, visit),
         }
+        (spans, words)
+    }
+
+    /// The stem of `word` when some matcher may want it. Stemming every word is the
+    /// cost of a snippet: only words that begin like a wanted stem are stemmed (English
+    /// stems keep a word's first three letters).
+    fn wanted_stem(
+        &self,
+        word: &str,
+        en: &mut TextAnalyzer,
+        stems: &mut Option<Memo>,
+    ) -> Option<String> {
+        let head_end = if word.is_ascii() {
+            word.len().min(3)
+        } else {
+            word.char_indices().nth(3).map_or(word.len(), |(i, _)| i)
+        };
+        if !self.stem_heads.iter().any(|h| h == &word[..head_end]) {
+            return None;
+        }
+        if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            let mut stem = word.to_string();
+            stems
+                .get_or_insert_with(Memo::default)
+                .stem_in_place(&mut stem);
+            Some(stem)
+        } else {
+            let mut s = en.token_stream(word);
+            s.next().map(|x| x.text.clone())
+        }
+    }
+
+    /// The first word matcher that accepts `word` (with its stem, if computed).
+    fn word_matcher(&self, word: &str, stem: Option<&str>) -> Option<usize> {
+        self.matchers.iter().position(|matcher| match matcher {
+            Matcher::Stem(s) => stem == Some(s.as_str()),
+            Matcher::Exact(w) => word == w,
+            Matcher::Prefix(p) => word.starts_with(p.as_str()),
+            Matcher::Fuzzy(w, d) => {
+                word.len().abs_diff(w.len()) <= usize::from(*d) * 4 && within_edits(word, w, *d)
+            }
+            Matcher::Phrase(_) | Matcher::Symbol(_) => false,
+        })
+    }
+
+    /// The runs of `words` whose stems are a phrase matcher's.
+    fn phrase_spans(&self, words: &[Word]) -> Vec<Span> {
+        let mut spans = Vec::new();
         for (m, matcher) in self.matchers.iter().enumerate() {
             let Matcher::Phrase(stems) = matcher else {
                 continue;
@@ -285,38 +315,38 @@ impl Highlighter {
                 }
             }
         }
-        if self
-            .matchers
-            .iter()
-            .any(|m| matches!(m, Matcher::Symbol(_)))
-        {
-            let mut lower: Option<String> = None;
-            for (m, matcher) in self.matchers.iter().enumerate() {
-                let Matcher::Symbol(sym) = matcher else {
+        spans
+    }
+
+    /// The document symbols of the symbol matchers in `text`, found case-insensitively.
+    fn symbol_spans(&self, text: &str) -> Vec<Span> {
+        let mut spans = Vec::new();
+        let mut lower: Option<String> = None;
+        for (m, matcher) in self.matchers.iter().enumerate() {
+            let Matcher::Symbol(sym) = matcher else {
+                continue;
+            };
+            let starts: Vec<usize> = if sym.is_ascii() {
+                ascii_case_insensitive_matches(text, sym)
+            } else {
+                let lower = lower.get_or_insert_with(|| text.to_lowercase());
+                if lower.len() != text.len() {
                     continue;
-                };
-                let starts: Vec<usize> = if sym.is_ascii() {
-                    ascii_case_insensitive_matches(text, sym)
-                } else {
-                    let lower = lower.get_or_insert_with(|| text.to_lowercase());
-                    if lower.len() != text.len() {
-                        continue;
-                    }
-                    lower
-                        .match_indices(sym.as_str())
-                        .map(|(at, _)| at)
-                        .collect()
-                };
-                for start in starts {
-                    spans.push(Span {
-                        start,
-                        end: start + sym.len(),
-                        matcher: m,
-                    });
                 }
+                lower
+                    .match_indices(sym.as_str())
+                    .map(|(at, _)| at)
+                    .collect()
+            };
+            for start in starts {
+                spans.push(Span {
+                    start,
+                    end: start + sym.len(),
+                    matcher: m,
+                });
             }
         }
-        merge(spans)
+        spans
     }
 }
 

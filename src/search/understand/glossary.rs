@@ -22,6 +22,8 @@ struct GlossaryMatch {
     alternatives: Vec<(Term, f32)>,
 }
 
+/// Expands the groups a glossary term matches with the other terms of its groups, in
+/// place; the longest matches first, then left to right, each group at most once.
 pub(super) fn expand(
     parsed: &mut ParsedQuery,
     glossary: &Glossary,
@@ -31,24 +33,7 @@ pub(super) fn expand(
     let words_of = group_words(parsed);
     let mut expansions: Vec<GlossaryMatch> = Vec::new();
     let mut covered = vec![false; parsed.groups.len()];
-    // Longest spans first, then left to right.
-    let mut candidates: Vec<(usize, usize)> = Vec::new();
-    let tables = [
-        (&glossary.synonyms, SYNONYM_WEIGHT),
-        (&glossary.forms, FORM_WEIGHT),
-    ];
-    for start in 0..parsed.groups.len() {
-        let first = words_of[start].as_ref().and_then(|w| w.first());
-        for (t, g, i) in starts.candidates(first) {
-            let term = &tables[t].0[g][i];
-            if let Some(end) = match_at(&words_of, start, &term.words) {
-                candidates.push((start, end));
-            }
-        }
-    }
-    candidates.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
-    candidates.dedup();
-    for (start, end) in candidates {
+    for (start, end) in candidate_spans(&words_of, glossary, starts) {
         if covered[start..end].iter().any(|c| *c) {
             continue;
         }
@@ -66,20 +51,7 @@ pub(super) fn expand(
         if glossary.is_ambiguous(&span.join(" ")) && !is_written_in_capitals(&typed_text) {
             continue;
         }
-        let mut alternatives: Vec<(Term, f32)> = Vec::new();
-        for (table, base) in tables {
-            for group in table.iter().filter(|g| g.iter().any(|t| t.words == span)) {
-                for term in group.iter().filter(|t| t.words != span) {
-                    let weight = base
-                        * (1.0 + COGNATE_BONUS * cognate_share(&span, &term.words))
-                        * length_balance(span.len(), term.words.len());
-                    match alternatives.iter_mut().find(|(t, _)| t.words == term.words) {
-                        Some((_, w)) => *w = w.max(weight),
-                        None => alternatives.push((term.clone(), weight)),
-                    }
-                }
-            }
-        }
+        let alternatives = alternatives_of(&span, glossary);
         if alternatives.is_empty() {
             continue;
         }
@@ -95,6 +67,62 @@ pub(super) fn expand(
             alternatives,
         });
     }
+    apply(parsed, expansions);
+}
+
+/// The synonym and form tables, with the weight of their alternatives.
+fn tables(glossary: &Glossary) -> [(&Vec<Vec<Term>>, f32); 2] {
+    [
+        (&glossary.synonyms, SYNONYM_WEIGHT),
+        (&glossary.forms, FORM_WEIGHT),
+    ]
+}
+
+/// The runs of groups a glossary term matches, longest first, then left to right.
+fn candidate_spans(
+    words_of: &[Option<Vec<String>>],
+    glossary: &Glossary,
+    starts: &TermStarts,
+) -> Vec<(usize, usize)> {
+    let tables = tables(glossary);
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    for start in 0..words_of.len() {
+        let first = words_of[start].as_ref().and_then(|w| w.first());
+        for (t, g, i) in starts.candidates(first) {
+            let term = &tables[t].0[g][i];
+            if let Some(end) = match_at(words_of, start, &term.words) {
+                candidates.push((start, end));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
+    candidates.dedup();
+    candidates
+}
+
+/// The other terms of every group holding `span`, each with its weight (the best of
+/// its groups').
+fn alternatives_of(span: &[String], glossary: &Glossary) -> Vec<(Term, f32)> {
+    let mut alternatives: Vec<(Term, f32)> = Vec::new();
+    for (table, base) in tables(glossary) {
+        for group in table.iter().filter(|g| g.iter().any(|t| t.words == span)) {
+            for term in group.iter().filter(|t| t.words != span) {
+                let weight = base
+                    * (1.0 + COGNATE_BONUS * cognate_share(span, &term.words))
+                    * length_balance(span.len(), term.words.len());
+                match alternatives.iter_mut().find(|(t, _)| t.words == term.words) {
+                    Some((_, w)) => *w = w.max(weight),
+                    None => alternatives.push((term.clone(), weight)),
+                }
+            }
+        }
+    }
+    alternatives
+}
+
+/// Replaces the groups of each match by one group: what was typed, or for several
+/// words their phrase, then the alternatives.
+fn apply(parsed: &mut ParsedQuery, mut expansions: Vec<GlossaryMatch>) {
     expansions.sort_by_key(|e| std::cmp::Reverse(e.start));
     for e in expansions {
         let mut clauses = if e.end - e.start == 1 {
