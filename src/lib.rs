@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! tipdex: full-text search over a directory of anti-trafficking organizations,
 //! mandate holders and their reports.
 //!

@@ -135,23 +135,15 @@ mod tests {
     use super::super::render::{render, Style};
     use super::*;
 
-    fn span(start: usize, end: usize, matcher: usize) -> Span {
-        Span {
-            start,
-            end,
-            matcher,
-        }
-    }
-
     #[test]
     fn crops_to_words_around_the_matches() {
         let text = "one two three four five six seven eight nine ten eleven twelve";
         let s = text.find("eight").unwrap();
-        let range = by_words(text, &[span(s, s + 5, 0)], 3);
+        let range = by_words(text, &[Span::new(s, s + 5, 0)], 3);
         assert_eq!(&text[range.0..range.1], "seven eight nine");
         let out = render(
             text,
-            &[span(s, s + 5, 0)],
+            &[Span::new(s, s + 5, 0)],
             range,
             &Style::new("[", "]", "…"),
         );

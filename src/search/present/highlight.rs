@@ -37,6 +37,17 @@ pub struct Span {
     pub matcher: usize,
 }
 
+impl Span {
+    /// The span of matcher `matcher` over bytes `start..end`.
+    pub fn new(start: usize, end: usize, matcher: usize) -> Span {
+        Span {
+            start,
+            end,
+            matcher,
+        }
+    }
+}
+
 /// A word of a text for the phrases: its byte range, and its stem when one was wanted.
 type Word = (usize, usize, Option<String>);
 

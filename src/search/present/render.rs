@@ -113,14 +113,6 @@ pub fn push_escaped(out: &mut String, text: &str) {
 mod tests {
     use super::*;
 
-    fn span(start: usize, end: usize, matcher: usize) -> Span {
-        Span {
-            start,
-            end,
-            matcher,
-        }
-    }
-
     #[test]
     fn renders_escaped_text_with_marks() {
         let text = "a <b> & trafficking";
@@ -128,7 +120,7 @@ mod tests {
         assert_eq!(
             render(
                 text,
-                &[span(s, text.len(), 0)],
+                &[Span::new(s, text.len(), 0)],
                 (0, text.len()),
                 &Style::new("<em>", "</em>", "…")
             ),

@@ -35,11 +35,6 @@ impl Understander {
         }
     }
 
-    /// The glossary it understands with.
-    pub fn glossary(&self) -> &Arc<Glossary> {
-        &self.glossary
-    }
-
     /// `parsed` with intents, question words, sessions and glossary expansions applied,
     /// and what was understood.
     pub fn understand(&self, parsed: &ParsedQuery) -> (ParsedQuery, Understanding) {
