@@ -40,6 +40,13 @@ fn run_within(dir: &Path, args: &[&str], timeout: Duration) -> Option<Output> {
     Some(child.wait_with_output().unwrap())
 }
 
+/// `dir/corpus/a.jsonl` of five sections (one holding `word`), indexed at `dir/ix`.
+fn small_index(dir: &Path, word: &str) {
+    fs::create_dir(dir.join("corpus")).unwrap();
+    write_jsonl(&dir.join("corpus/a.jsonl"), 5, word);
+    assert!(build_index(dir, "corpus", "ix").status.success());
+}
+
 fn hits(dir: &Path, index: &str, query: &str) -> usize {
     let o = run_in(dir, &["query", "--json", "--index", index, query]);
     assert!(o.status.success(), "query {query}: {}", stderr(&o));
@@ -88,9 +95,7 @@ fn issue19_index_refuses_a_directory_it_did_not_create_and_leaves_it_untouched()
 fn issue19_rebuilds_remove_only_what_tipdex_recorded_and_keep_the_previous_generation() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::create_dir(d.join("corpus")).unwrap();
-    write_jsonl(&d.join("corpus/a.jsonl"), 5, "");
-    assert!(build_index(d, "corpus", "ix").status.success());
+    small_index(d, "");
     // Entries someone else put into the index directory afterwards, named like tipdex's.
     let idx = d.join("ix");
     fs::create_dir(idx.join("gen-notes")).unwrap();
@@ -122,9 +127,7 @@ fn issue19_rebuilds_remove_only_what_tipdex_recorded_and_keep_the_previous_gener
 fn issue19_an_index_of_an_earlier_tipdex_is_adopted() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::create_dir(d.join("corpus")).unwrap();
-    write_jsonl(&d.join("corpus/a.jsonl"), 5, "quokka");
-    assert!(build_index(d, "corpus", "ix").status.success());
+    small_index(d, "quokka");
     // What an earlier tipdex left: no marker, a killed build's leftovers.
     fs::remove_file(d.join("ix/tipdex-index.json")).unwrap();
     fs::create_dir(d.join("ix/gen-000000000000000000000003-9.tmp")).unwrap();
@@ -140,9 +143,7 @@ fn issue19_an_index_of_an_earlier_tipdex_is_adopted() {
 fn issue19_links_planted_in_the_index_directory_are_never_written_through() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::create_dir(d.join("corpus")).unwrap();
-    write_jsonl(&d.join("corpus/a.jsonl"), 5, "quokka");
-    assert!(build_index(d, "corpus", "ix").status.success());
+    small_index(d, "quokka");
     let victim = d.join("victim.txt");
     fs::write(&victim, "precious").unwrap();
     let idx = d.join("ix");
@@ -290,9 +291,7 @@ fn issue19_fifos_devices_and_links_out_of_the_corpus_are_skipped_with_a_warning(
 fn issue19_numeric_flags_out_of_range_are_errors_not_panics() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fs::create_dir(d.join("corpus")).unwrap();
-    write_jsonl(&d.join("corpus/a.jsonl"), 5, "");
-    assert!(build_index(d, "corpus", "ix").status.success());
+    small_index(d, "");
     fs::write(d.join("q.txt"), "term\ttrafficking\n").unwrap();
     let cases: &[&[&str]] = &[
         &[
