@@ -29,7 +29,7 @@ pub const EXACT_MARK: &str = "=";
 /// Words this long (in bytes) or longer are not indexed.
 pub const MAX_WORD_BYTES: usize = 48;
 /// Version of the schema and analyzers; an index of another version must be rebuilt.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +66,12 @@ pub struct Fields {
     pub symbol: Field,
     /// What a report's symbols mean (organ, session, addendum), folded.
     pub session: Field,
+    /// A document's or passage's language (ISO 639-1), untokenized, fast (filters, priors).
+    pub language: Field,
+    /// A passage's document id, untokenized, fast (grouping passages by document).
+    pub document: Field,
+    /// A passage's paragraph number as printed, lowercased, untokenized (citations).
+    pub paragraph: Field,
     /// Every word of the section unstemmed; only its dictionary is read (prefix and typo
     /// expansion), so it keeps no frequencies or positions.
     pub words: Field,
@@ -124,6 +130,9 @@ pub fn build_schema() -> (Schema, Fields) {
             ),
         ),
         session: b.add_text_field("session", text(NAME)),
+        language: b.add_text_field("language", STRING | FAST),
+        document: b.add_text_field("document", STRING | FAST),
+        paragraph: b.add_text_field("paragraph", STRING),
         words: b.add_text_field(
             "words",
             TextOptions::default().set_indexing_options(
@@ -161,6 +170,9 @@ pub fn fields_of(schema: &Schema) -> std::result::Result<Fields, String> {
         acronyms: get("acronyms")?,
         symbol: get("symbol")?,
         session: get("session")?,
+        language: get("language")?,
+        document: get("document")?,
+        paragraph: get("paragraph")?,
         words: get("words")?,
         doc: get("doc")?,
     })
@@ -270,6 +282,8 @@ pub fn kind_code(kind: Kind) -> u64 {
         Kind::Mandate => 1,
         Kind::Report => 2,
         Kind::Overview => 3,
+        Kind::Document => 4,
+        Kind::Passage => 5,
     }
 }
 
@@ -313,10 +327,22 @@ pub fn to_document(f: &Fields, section: &Section, ord: u64) -> TantivyDocument {
             doc.add_text(f.symbol, value);
         }
     }
-    if section.kind == Kind::Report {
+    if matches!(section.kind, Kind::Report | Kind::Document) {
         for symbol in &section.symbols {
             doc.add_text(f.session, symbol_keywords(symbol));
         }
+    }
+    let untokenized = [
+        (f.language, &section.language),
+        (f.document, &section.document),
+    ];
+    for (field, value) in untokenized {
+        if let Some(v) = value {
+            doc.add_text(field, v);
+        }
+    }
+    if let Some(paragraph) = &section.paragraph {
+        doc.add_text(f.paragraph, paragraph.to_lowercase());
     }
     for text in searchable_texts(section) {
         doc.add_text(f.words, text);

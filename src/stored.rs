@@ -6,15 +6,20 @@
 //! text*; `symbols` as *texts*; `person`, `org` as *optional text*; `acronyms` as
 //! *texts*; `year` as `-` or `+` and a decimal number and `;`; `venue` as *optional
 //! text*; `path` as *texts*; the source file as *text*, its two lines as decimal numbers
-//! each ended by `;`; then the body up to the end. A *text* is its length in bytes, `:`,
-//! and its bytes; an *optional text* is `-`, or `+` and a text; *texts* are their count,
-//! `:`, and each text. A section stored whole as JSON (indexes made before this form)
-//! still reads.
+//! each ended by `;`; the source page as `-` or `+`, a number and `;`; then the document
+//! fields: `paragraph`, `heading`, `language`, `document`, `citation` as *optional text*,
+//! `page` as the source page is, `documents` as *texts* (id, language or empty, file for
+//! each); then the body up to the end. A *text* is its length in bytes, `:`, and its
+//! bytes; an *optional text* is `-`, or `+` and a text; *texts* are their count, `:`,
+//! and each text. The form before the document fields (mark `~1`) and a section stored
+//! whole as JSON (indexes made before either) still read.
 
-use crate::corpus::{Kind, Section, Source};
+use crate::corpus::{DocumentLink, Kind, Section, Source};
 
 /// What a stored section in this form starts with (JSON starts with `{`).
-const MARK: &str = "~1";
+const MARK: &str = "~2";
+/// The form without the document fields.
+const MARK_V1: &str = "~1";
 
 /// The stored form of `section`.
 pub fn encode(section: &Section) -> String {
@@ -31,7 +36,14 @@ pub fn encode(section: &Section) -> String {
         venue,
         path,
         body,
-        source: Source { file, lines },
+        source: Source { file, lines, page },
+        paragraph,
+        page: first_page,
+        heading,
+        language,
+        document,
+        citation,
+        documents,
     } = section;
     let mut out = String::with_capacity(MARK.len() + 256 + body.len());
     out.push_str(MARK);
@@ -56,13 +68,30 @@ pub fn encode(section: &Section) -> String {
     for line in lines {
         put_number(&mut out, *line);
     }
+    put_optional_number(&mut out, *page);
+    for text in [paragraph, heading, language, document, citation] {
+        put_optional(&mut out, text.as_deref());
+    }
+    put_optional_number(&mut out, *first_page);
+    let links: Vec<String> = documents
+        .iter()
+        .flat_map(|d| {
+            [
+                d.id.clone(),
+                d.language.clone().unwrap_or_default(),
+                d.file.clone(),
+            ]
+        })
+        .collect();
+    put_texts(&mut out, &links);
     out.push_str(body);
     out
 }
 
 /// The section stored in `stored` (this form, or a section stored whole as JSON).
 pub fn decode(stored: String) -> Result<Section, String> {
-    if !stored.starts_with(MARK) {
+    let with_document_fields = stored.starts_with(MARK);
+    if !with_document_fields && !stored.starts_with(MARK_V1) {
         return serde_json::from_str(&stored).map_err(|e| e.to_string());
     }
     let mut r = Reader {
@@ -94,8 +123,14 @@ pub fn decode(stored: String) -> Result<Section, String> {
         source: Source {
             file: r.text()?.to_string(),
             lines: [r.number()?, r.number()?],
+            page: None,
         },
-        body: String::new(),
+        ..Section::new(kind, String::new(), String::new())
+    };
+    let section = if with_document_fields {
+        read_document_fields(&mut r, section)?
+    } else {
+        section
     };
     let body_start = r.at;
     let mut stored = stored;
@@ -104,6 +139,40 @@ pub fn decode(stored: String) -> Result<Section, String> {
         body: stored,
         ..section
     })
+}
+
+/// The fields of the `~2` form after the source lines.
+fn read_document_fields(r: &mut Reader<'_>, mut section: Section) -> Result<Section, String> {
+    section.source.page = r.optional_number()?;
+    section.paragraph = r.optional()?;
+    section.heading = r.optional()?;
+    section.language = r.optional()?;
+    section.document = r.optional()?;
+    section.citation = r.optional()?;
+    section.page = r.optional_number()?;
+    let links = r.texts()?;
+    if links.len() % 3 != 0 {
+        return Err(format!("bad document link count {}", links.len()));
+    }
+    section.documents = links
+        .chunks(3)
+        .map(|link| DocumentLink {
+            id: link[0].clone(),
+            language: Some(link[1].clone()).filter(|l| !l.is_empty()),
+            file: link[2].clone(),
+        })
+        .collect();
+    Ok(section)
+}
+
+fn put_optional_number(out: &mut String, n: Option<u32>) {
+    match n {
+        Some(n) => {
+            out.push('+');
+            put_number(out, n);
+        }
+        None => out.push('-'),
+    }
 }
 
 fn put_text(out: &mut String, text: &str) {
@@ -189,6 +258,14 @@ impl<'a> Reader<'a> {
         }
     }
 
+    fn optional_number(&mut self) -> Result<Option<u32>, String> {
+        match self.byte()? {
+            b'+' => Ok(Some(self.number()?)),
+            b'-' => Ok(None),
+            other => Err(format!("bad optional-number marker {other:#x}")),
+        }
+    }
+
     fn texts(&mut self) -> Result<Vec<String>, String> {
         let count: usize = self.decimal(b':')?;
         // Each text takes at least two bytes: a count beyond that is damage, not a size.
@@ -221,8 +298,56 @@ mod tests {
         section.source = Source {
             file: "dir/file.txt".into(),
             lines: [3, 9],
+            page: None,
         };
         section
+    }
+
+    fn passage() -> Section {
+        let mut section = Section::new(Kind::Passage, "Non-punishment", "12. Victims 3:abc");
+        section.symbols = vec!["A/HRC/47/34".into()];
+        section.source = Source {
+            file: "reports/A_HRC_47_34-EN.pdf".into(),
+            lines: [0, 0],
+            page: Some(4),
+        };
+        section.paragraph = Some("12".into());
+        section.page = Some(4);
+        section.heading = Some("V. Remedies".into());
+        section.language = Some("fr".into());
+        section.document = Some("document-a-hrc-47-34-en".into());
+        section.citation = Some("A/HRC/47/34, para. 12".into());
+        section.documents = vec![
+            DocumentLink {
+                id: "d1".into(),
+                language: None,
+                file: "a.pdf".into(),
+            },
+            DocumentLink {
+                id: "d2".into(),
+                language: Some("fr".into()),
+                file: "b.html".into(),
+            },
+        ];
+        section
+    }
+
+    #[test]
+    fn a_passage_reads_back_whole() {
+        let section = passage();
+        assert_eq!(decode(encode(&section)).unwrap(), section);
+        let json = serde_json::to_string(&section).unwrap();
+        assert_eq!(decode(json).unwrap(), section);
+    }
+
+    #[test]
+    fn the_form_without_document_fields_still_reads() {
+        let section = full_section();
+        // After the lines: no source page, five absent texts, no page, no links.
+        let v1 = encode(&section)
+            .replacen("~2", "~1", 1)
+            .replacen("3;9;-------0:", "3;9;", 1);
+        assert_eq!(decode(v1).unwrap(), section);
     }
 
     #[test]
@@ -254,6 +379,7 @@ mod tests {
         }
         for bad in [
             "~1",
+            "~2",
             "~1x:",
             "~199999999999:a",
             "~12:idé",

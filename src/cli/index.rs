@@ -29,10 +29,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let corpus = corpus_dir(args.corpus.as_deref());
     let backend = args.location.backend()?;
-    let options = LoadOptions {
-        follow_links: args.follow_links,
-        ..LoadOptions::default()
-    };
+    let options = super::corpus_options(args.follow_links);
     build_index(
         &corpus,
         &options,
@@ -78,13 +75,18 @@ pub fn build_locked(
             .and_then(|text| text.parse().ok()),
     };
     let backend = backend.or(recorded.as_ref());
+    let cache = open_extraction_cache(index);
+    let options = &LoadOptions {
+        extraction_cache: cache.clone(),
+        ..options.clone()
+    };
     let (loaded, mut provenance) = load_corpus(corpus, options)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
     if loaded.sections.is_empty() {
         anyhow::bail!(
-            "corpus {} has no sections (expected .txt, .md or .jsonl files); the index was left unchanged",
+            "corpus {} has no sections (expected .txt, .md, .jsonl, .pdf or .html files); the index was left unchanged",
             corpus.display()
         );
     }
@@ -122,11 +124,33 @@ pub fn build_locked(
             );
         }
     }
+    if let Some(cache) = &cache {
+        cache.prune();
+        let (hits, misses) = cache.hits_and_misses();
+        if !quiet && hits + misses > 0 {
+            eprintln!("documents: {misses} extracted, {hits} from the extraction cache");
+        }
+    }
     if !quiet {
         print_summary(&info, loaded.files.len(), corpus, index, started);
     }
     Ok(())
 }
+
+/// The extraction cache beside the index (`INDEX/extract-cache/`); without one (it cannot
+/// be made) every document is extracted again.
+fn open_extraction_cache(index: &Path) -> Option<tipdex::corpus::cache::ExtractionCache> {
+    match tipdex::corpus::cache::ExtractionCache::open(&index.join(EXTRACTION_CACHE)) {
+        Ok(cache) => Some(cache),
+        Err(e) => {
+            eprintln!("warning: no extraction cache in {}: {e}", index.display());
+            None
+        }
+    }
+}
+
+/// The extraction cache's directory name inside the index directory.
+pub const EXTRACTION_CACHE: &str = "extract-cache";
 
 /// The one-line account of a build on stderr.
 fn print_summary(

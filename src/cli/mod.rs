@@ -42,6 +42,10 @@ pub enum Command {
     Serve(serve::Args),
     /// Write the index in another engine's format (Quickwit).
     Export(export::Args),
+    /// Extract a PDF's text: the file's bytes on standard input, its pages as JSON on
+    /// standard output (run by `tipdex index` in a child process, one per file).
+    #[command(hide = true)]
+    ExtractPdf,
 }
 
 /// Runs the chosen subcommand.
@@ -53,6 +57,35 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Export(args) => export::run(args),
+        Command::ExtractPdf => extract_pdf(),
+    }
+}
+
+/// The extracting child: its answer goes to the standard output it was given, and
+/// anything the extractor prints goes to standard error instead.
+fn extract_pdf() -> anyhow::Result<()> {
+    use std::os::fd::FromRawFd;
+    std::panic::set_hook(Box::new(|_| {}));
+    // SAFETY: duplicating and redirecting this process's own standard descriptors.
+    let answer = unsafe {
+        let answer = libc::dup(1);
+        anyhow::ensure!(answer >= 0, "cannot duplicate standard output");
+        libc::dup2(2, 1);
+        std::fs::File::from_raw_fd(answer)
+    };
+    tipdex::corpus::pdf::serve_child(std::io::stdin().lock(), std::io::BufWriter::new(answer))
+        .context("cannot answer the indexer")
+}
+
+/// How the CLI reads a corpus: PDFs extracted in child processes of this binary.
+pub fn corpus_options(follow_links: bool) -> LoadOptions {
+    let pdf_extractor = std::env::current_exe()
+        .map(tipdex::corpus::pdf::PdfExtractor::child)
+        .unwrap_or_default();
+    LoadOptions {
+        follow_links,
+        pdf_extractor,
+        ..LoadOptions::default()
     }
 }
 
@@ -189,10 +222,7 @@ fn needs_build(index: &Path, corpus: &Path) -> bool {
 /// How the default index is rebuilt: as the current generation was built (links
 /// followed if `tipdex index --follow-links` built it).
 fn build_options(index: &Path) -> LoadOptions {
-    LoadOptions {
-        follow_links: tipdex::index::current_info(index).is_ok_and(|i| i.follow_links),
-        ..LoadOptions::default()
-    }
+    corpus_options(tipdex::index::current_info(index).is_ok_and(|i| i.follow_links))
 }
 
 /// Loads a corpus, failing (without touching any index) if a file could not be read.

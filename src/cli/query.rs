@@ -4,7 +4,9 @@ use super::IndexLocation;
 use anyhow::Context;
 use std::io::{IsTerminal, Write};
 use tipdex::search::filter::{self, Filter};
+use tipdex::search::present::group::{group_by_document, Grouped};
 use tipdex::search::present::Style;
+use tipdex::search::request::Hit;
 use tipdex::{Engine, Kind, SearchRequest, SearchResponse};
 
 /// Flags of `tipdex query`.
@@ -21,7 +23,8 @@ pub struct Args {
     /// Results to skip.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub offset: usize,
-    /// Only sections of this kind (organization, mandate, report, overview); repeatable.
+    /// Only sections of this kind (organization, mandate, report, overview, document,
+    /// passage); repeatable. `--kind passage` lists passages one by one, ungrouped.
     #[arg(long = "kind", value_name = "KIND", value_parser = parse_kind)]
     pub kinds: Vec<Kind>,
     /// Only sections of this year.
@@ -46,8 +49,17 @@ fn parse_kind(s: &str) -> Result<Kind, String> {
 /// Runs the search and prints it.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let index = args.location.ensure()?;
+    // Text output groups a document's passages under it: fetch enough to fill the page.
+    let grouped = !args.json && !args.kinds.contains(&Kind::Passage);
+    let fetch = if grouped {
+        args.limit
+            .saturating_mul(GROUP_FETCH)
+            .clamp(args.limit, MAX_GROUP_FETCH.max(args.limit))
+    } else {
+        args.limit
+    };
     let mut request = SearchRequest {
-        limit: args.limit,
+        limit: fetch,
         offset: args.offset,
         explain: args.explain,
         ..SearchRequest::new(args.query.join(" "))
@@ -78,7 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         writeln!(out)?;
     } else {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        print_text(&mut out, &response, color)?;
+        print_text(&mut out, &response, color, grouped.then_some(args.limit))?;
     }
     out.flush()?;
     // The process ends here: freeing the index, glossary and answer piece by piece
@@ -88,11 +100,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_text(out: &mut impl Write, r: &SearchResponse, color: bool) -> std::io::Result<()> {
-    let (bold, dim, reset) = if color {
-        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+/// Sections fetched per result shown when passages are grouped, and at most.
+const GROUP_FETCH: usize = 6;
+const MAX_GROUP_FETCH: usize = 200;
+/// Passages shown under a document.
+const PASSAGES_PER_DOCUMENT: usize = 2;
+
+fn print_text(
+    out: &mut impl Write,
+    r: &SearchResponse,
+    color: bool,
+    group_limit: Option<usize>,
+) -> std::io::Result<()> {
+    let (dim, reset) = if color {
+        ("\x1b[2m", "\x1b[0m")
     } else {
-        ("", "", "")
+        ("", "")
     };
     if r.hits.is_empty() {
         writeln!(out, "No results for {:?}.", r.query)?;
@@ -105,33 +128,36 @@ fn print_text(out: &mut impl Write, r: &SearchResponse, color: bool) -> std::io:
         }
         return Ok(());
     }
-    for hit in &r.hits {
-        let s = &hit.section;
-        let year = s.year.map(|y| format!(" ({y})")).unwrap_or_default();
-        writeln!(
-            out,
-            "{:>2}. [{}] {bold}{}{reset}{year}",
-            hit.rank, s.kind, s.title
-        )?;
-        let mut facts: Vec<String> = Vec::new();
-        if !s.symbols.is_empty() {
-            facts.push(s.symbols.join(", "));
+    let groups = match group_limit {
+        Some(limit) => group_by_document(&r.hits, PASSAGES_PER_DOCUMENT, limit),
+        None => (0..r.hits.len())
+            .map(|lead| Grouped {
+                lead,
+                passages: Vec::new(),
+                more: 0,
+            })
+            .collect(),
+    };
+    let shown = groups.len();
+    for (n, group) in groups.iter().enumerate() {
+        let hit = &r.hits[group.lead];
+        print_hit(out, hit, r.offset + n + 1, color)?;
+        for &p in &group.passages {
+            print_passage(out, &r.hits[p], color)?;
         }
-        facts.extend(s.role.clone().filter(|r| !s.title.contains(r.as_str())));
-        facts.extend(s.person.clone().filter(|p| !s.title.contains(p.as_str())));
-        if !facts.is_empty() {
-            writeln!(out, "    {dim}{}{reset}", facts.join(" · "))?;
-        }
-        writeln!(out, "    {}", hit.snippet.render(&Style::terminal(color)))?;
-        if let Some(e) = &hit.explanation {
-            writeln!(out, "    score {:.3}: {}", hit.score, e)?;
+        if group.more > 0 {
+            writeln!(
+                out,
+                "    {dim}… {} more passage(s) in this document{reset}",
+                group.more
+            )?;
         }
     }
     writeln!(
         out,
         "{dim}{}–{} of {} results in {:.1} ms{reset}",
         r.offset + 1,
-        r.offset + r.hits.len(),
+        r.offset + shown,
         r.total_hits,
         r.took_ms
     )?;
@@ -143,4 +169,74 @@ fn print_text(out: &mut impl Write, r: &SearchResponse, color: bool) -> std::io:
         }
     }
     Ok(())
+}
+
+/// One result: kind, title and year, its symbols and people, its snippet.
+fn print_hit(out: &mut impl Write, hit: &Hit, rank: usize, color: bool) -> std::io::Result<()> {
+    let (bold, dim, reset) = if color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    let s = &hit.section;
+    let year = s.year.map(|y| format!(" ({y})")).unwrap_or_default();
+    writeln!(
+        out,
+        "{rank:>2}. [{}] {bold}{}{reset}{year}",
+        s.kind, s.title
+    )?;
+    let mut facts: Vec<String> = Vec::new();
+    if let Some(citation) = s.citation.as_ref().filter(|_| s.kind == Kind::Passage) {
+        facts.push(passage_place(hit, citation));
+    } else if !s.symbols.is_empty() {
+        facts.push(s.symbols.join(", "));
+    }
+    facts.extend(s.role.clone().filter(|r| !s.title.contains(r.as_str())));
+    facts.extend(s.person.clone().filter(|p| !s.title.contains(p.as_str())));
+    if !facts.is_empty() {
+        writeln!(out, "    {dim}{}{reset}", facts.join(" · "))?;
+    }
+    writeln!(out, "    {}", hit.snippet.render(&Style::terminal(color)))?;
+    if let Some(url) = &hit.url {
+        writeln!(out, "    {dim}{url}{reset}")?;
+    }
+    if let Some(e) = &hit.explanation {
+        writeln!(out, "    score {:.3}: {}", hit.score, e)?;
+    }
+    Ok(())
+}
+
+/// A passage under its document: its citation and page, then its snippet.
+fn print_passage(out: &mut impl Write, hit: &Hit, color: bool) -> std::io::Result<()> {
+    let (dim, reset) = if color {
+        ("\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    let citation = hit
+        .section
+        .citation
+        .as_deref()
+        .unwrap_or(&hit.section.title);
+    writeln!(out, "    ¶ {dim}{}{reset}", passage_place(hit, citation))?;
+    writeln!(out, "      {}", hit.snippet.render(&Style::terminal(color)))?;
+    Ok(())
+}
+
+/// "A/HRC/47/34, para. 12 (p. 3, fr)".
+fn passage_place(hit: &Hit, citation: &str) -> String {
+    let s = &hit.section;
+    let mut details: Vec<String> = Vec::new();
+    if let Some(page) = s
+        .page
+        .filter(|_| !citation.ends_with(&format!("p. {}", s.page.unwrap_or(0))))
+    {
+        details.push(format!("p. {page}"));
+    }
+    details.extend(s.language.clone());
+    if details.is_empty() {
+        citation.to_string()
+    } else {
+        format!("{citation} ({})", details.join(", "))
+    }
 }

@@ -260,6 +260,7 @@ impl<'f> Parser<'f> {
         Source {
             file: self.file.to_string(),
             lines: [block.first, block.last],
+            page: None,
         }
     }
 

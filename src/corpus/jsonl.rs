@@ -1,6 +1,6 @@
 //! Loader for JSON Lines corpus files: one section per line.
 
-use super::section::{normalize_whitespace, Kind, Section, Source};
+use super::section::{normalize_whitespace, DocumentLink, Kind, Section, Source};
 use super::symbol::symbol_info;
 use crate::error::{Error, Result};
 use serde::Deserialize;
@@ -35,6 +35,20 @@ struct Record {
     body: String,
     #[serde(default)]
     source: Option<Source>,
+    #[serde(default)]
+    paragraph: Option<String>,
+    #[serde(default)]
+    page: Option<u32>,
+    #[serde(default)]
+    heading: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    document: Option<String>,
+    #[serde(default)]
+    citation: Option<String>,
+    #[serde(default)]
+    documents: Vec<DocumentLink>,
 }
 
 /// Parses JSON Lines; a malformed line is an error naming the file and line.
@@ -110,7 +124,15 @@ fn section_of(r: Record, file: &str, line: usize) -> Section {
         source: r.source.unwrap_or(Source {
             file: file.to_string(),
             lines: [line, line],
+            page: None,
         }),
+        paragraph: r.paragraph,
+        page: r.page,
+        heading: r.heading,
+        language: r.language,
+        document: r.document,
+        citation: r.citation,
+        documents: r.documents,
     }
 }
 

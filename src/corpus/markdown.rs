@@ -28,6 +28,7 @@ pub fn parse(file: &str, text: &str) -> Vec<Section> {
             section.source = Source {
                 file: file.to_string(),
                 lines: [no, no],
+                page: None,
             };
             current = Some((section, Vec::new()));
             stack.push((level, title));
@@ -41,6 +42,7 @@ pub fn parse(file: &str, text: &str) -> Vec<Section> {
             s.source = Source {
                 file: file.to_string(),
                 lines: [no, no],
+                page: None,
             };
             (s, Vec::new())
         });

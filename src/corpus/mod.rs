@@ -1,16 +1,22 @@
-//! The corpus: loading a directory of text, Markdown and JSONL files into [`Section`]s.
+//! The corpus: loading a directory of text, Markdown, JSONL, PDF and HTML files into
+//! [`Section`]s.
 //!
 //! Pure Rust, no search engine here: what the index is fed is decided in this module.
 
+pub mod cache;
 mod directory;
+pub mod document;
+pub mod html;
 mod jsonl;
+mod link;
 mod markdown;
+pub mod pdf;
 mod section;
 pub mod symbol;
 pub mod text;
 pub mod walk;
 
-pub use section::{normalize_whitespace, slug, Kind, Section, Source, Warning};
+pub use section::{normalize_whitespace, slug, DocumentLink, Kind, Section, Source, Warning};
 pub use walk::{corpus_fingerprint, LoadOptions};
 
 use crate::error::{Error, Result};
@@ -96,6 +102,7 @@ pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Corpus> {
         }
     }
     corpus.fingerprint = walk::fingerprint(stamps);
+    link::link_documents(&mut corpus.sections);
     assign_ids(&mut corpus.sections);
     Ok(corpus)
 }
@@ -153,6 +160,14 @@ fn read_opened(handle: std::fs::File, rel: &str, options: &LoadOptions) -> Resul
             let reader = std::io::BufReader::new(handle.take(options.max_file_bytes));
             jsonl::parse_reader(rel, reader).map(|s| (s, Vec::new()))
         }
+        Some("pdf") => {
+            let bytes = read_bytes(handle, rel, options)?;
+            return Ok(read_pdf(&bytes, rel, options));
+        }
+        Some("html" | "htm" | "xhtml") => {
+            let bytes = read_bytes(handle, rel, options)?;
+            return Ok(read_html(&bytes, rel, options));
+        }
         Some("txt" | "md" | "markdown") => {
             let text = read_text(handle, rel, options)?;
             let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
@@ -163,13 +178,86 @@ fn read_opened(handle: std::fs::File, rel: &str, options: &LoadOptions) -> Resul
         }
         _ => {
             return Ok(skipped(
-                "skipped: unknown file extension (expected .txt, .md or .jsonl)".into(),
+                "skipped: unknown file extension (expected .txt, .md, .jsonl, .pdf or .html)"
+                    .into(),
             ))
         }
     };
     let (mut sections, mut warnings) = parsed?;
     cut_long_bodies(&mut sections, options.max_section_bytes, &mut warnings);
     Ok(FileLoad::Sections(sections, warnings))
+}
+
+/// The bytes of a file, at most `options.max_file_bytes`.
+fn read_bytes(handle: std::fs::File, rel: &str, options: &LoadOptions) -> Result<Vec<u8>> {
+    files::read_bounded(handle, options.max_file_bytes).map_err(|e| Error::Corpus {
+        file: rel.to_string(),
+        line: 0,
+        message: format!("cannot be read: {e}"),
+    })
+}
+
+/// A warning about a whole file.
+fn file_warning(rel: &str, message: String) -> Warning {
+    Warning {
+        file: rel.to_string(),
+        line: 0,
+        message,
+    }
+}
+
+/// A PDF's document and passages; a file that cannot be read is a warning, not an error.
+fn read_pdf(bytes: &[u8], rel: &str, options: &LoadOptions) -> FileLoad {
+    let text = match options.extraction_cache.as_ref() {
+        Some(cache) => cache.pdf(bytes, &options.pdf_extractor),
+        None => pdf::read(bytes, &options.pdf_extractor),
+    };
+    match text {
+        Ok(pdf::PdfText::Text(extracted)) => {
+            document_sections(&extracted, rel, options, Vec::new())
+        }
+        Ok(pdf::PdfText::Scanned { pages }) => {
+            let warning = file_warning(
+                rel,
+                format!(
+                    "has no text layer ({pages} page(s) of images: a scan?): indexed as a document                      without passages; make its text searchable with OCR, e.g. `ocrmypdf {rel} OUT.pdf`"
+                ),
+            );
+            let extracted = document::Extracted {
+                pages,
+                paged: true,
+                ..Default::default()
+            };
+            document_sections(&extracted, rel, options, vec![warning])
+        }
+        Err(message) => FileLoad::Skipped(file_warning(rel, format!("skipped: {message}"))),
+    }
+}
+
+/// An HTML page's document and passages.
+fn read_html(bytes: &[u8], rel: &str, options: &LoadOptions) -> FileLoad {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_lowercase();
+    if memchr::memchr(0, &bytes[..bytes.len().min(1024)]).is_some() || !head.contains('<') {
+        return FileLoad::Skipped(file_warning(
+            rel,
+            "skipped: is not an HTML page (no markup at its start): is the extension right?".into(),
+        ));
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let extracted = html::read(&text);
+    document_sections(&extracted, rel, options, Vec::new())
+}
+
+fn document_sections(
+    extracted: &document::Extracted,
+    rel: &str,
+    options: &LoadOptions,
+    mut warnings: Vec<Warning>,
+) -> FileLoad {
+    let analyzed = document::analyze(rel, extracted);
+    let mut sections = document::sections(rel, extracted, &analyzed);
+    cut_long_bodies(&mut sections, options.max_section_bytes, &mut warnings);
+    FileLoad::Sections(sections, warnings)
 }
 
 /// The whole text of a file, at most `options.max_file_bytes`, checked to be UTF-8.

@@ -17,16 +17,25 @@ pub enum Kind {
     Report,
     /// An introductory or heading paragraph.
     Overview,
+    /// A document file of the corpus (a PDF or HTML report), with its metadata.
+    Document,
+    /// One paragraph (or heading block) of a document, with its citation.
+    Passage,
 }
 
 impl Kind {
     /// Every kind, in display order.
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Organization,
         Kind::Mandate,
         Kind::Report,
         Kind::Overview,
+        Kind::Document,
+        Kind::Passage,
     ];
+
+    /// How many kinds there are (the size of per-kind tables).
+    pub const COUNT: usize = Kind::ALL.len();
 
     /// The lowercase name used in ids, JSON and filters.
     pub fn as_str(self) -> &'static str {
@@ -35,6 +44,8 @@ impl Kind {
             Kind::Mandate => "mandate",
             Kind::Report => "report",
             Kind::Overview => "overview",
+            Kind::Document => "document",
+            Kind::Passage => "passage",
         }
     }
 }
@@ -55,11 +66,13 @@ impl FromStr for Kind {
                 Kind::Organization
             }
             "mandate" | "mandates" | "person" | "people" => Kind::Mandate,
-            "report" | "reports" | "document" | "documents" | "doc" => Kind::Report,
+            "report" | "reports" => Kind::Report,
             "overview" | "overviews" => Kind::Overview,
+            "document" | "documents" | "doc" | "docs" => Kind::Document,
+            "passage" | "passages" | "paragraph" | "paragraphs" => Kind::Passage,
             _ => {
                 return Err(format!(
-                    "unknown kind `{s}` (expected organization, mandate, report or overview)"
+                    "unknown kind `{s}` (expected organization, mandate, report, overview, document or passage)"
                 ))
             }
         };
@@ -67,13 +80,34 @@ impl FromStr for Kind {
     }
 }
 
-/// Where a section comes from: a file relative to the corpus directory and its lines.
+/// Where a section comes from: a file relative to the corpus directory, and its lines
+/// (text files) or its page (documents).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Source {
     /// Path relative to the corpus directory, with `/` separators.
     pub file: String,
-    /// First and last line, 1-based and inclusive.
+    /// First and last line, 1-based and inclusive (`[0, 0]` for a document's passages).
+    #[serde(default, skip_serializing_if = "no_lines")]
     pub lines: [usize; 2],
+    /// The 1-based page a passage starts on (documents only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+}
+
+fn no_lines(lines: &[usize; 2]) -> bool {
+    *lines == [0, 0]
+}
+
+/// One language version of a report: a document file of the corpus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DocumentLink {
+    /// The document section's id.
+    pub id: String,
+    /// The version's language (ISO 639-1), when known.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// The file, relative to the corpus directory.
+    pub file: String,
 }
 
 /// One searchable unit of the corpus.
@@ -114,6 +148,27 @@ pub struct Section {
     /// Where the section comes from.
     #[serde(default)]
     pub source: Source,
+    /// A passage's paragraph number as printed ("12", "12 bis"); none when unnumbered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paragraph: Option<String>,
+    /// A passage's first page (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// The heading a passage sits under ("V. Remedies after conviction").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading: Option<String>,
+    /// The language of a document or passage (ISO 639-1: "en", "fr").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// A passage's document (the document section's id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    /// How to cite a passage ("A/HRC/47/34, para. 12"; "TITLE, p. 3" without symbol or number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
+    /// A report's document files, one per language version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocumentLink>,
 }
 
 impl Section {
@@ -133,6 +188,13 @@ impl Section {
             path: Vec::new(),
             body: body.into(),
             source: Source::default(),
+            paragraph: None,
+            page: None,
+            heading: None,
+            language: None,
+            document: None,
+            citation: None,
+            documents: Vec::new(),
         }
     }
 }
@@ -210,6 +272,8 @@ mod tests {
     #[test]
     fn kind_parses_plural_and_case() {
         assert_eq!("Reports".parse::<Kind>(), Ok(Kind::Report));
+        assert_eq!("documents".parse::<Kind>(), Ok(Kind::Document));
+        assert_eq!("Passage".parse::<Kind>(), Ok(Kind::Passage));
         assert!("nonsense".parse::<Kind>().is_err());
     }
 }

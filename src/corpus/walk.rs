@@ -18,7 +18,7 @@ use std::time::UNIX_EPOCH;
 const MAX_DEPTH: usize = 64;
 
 /// How a corpus directory is read.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Follow symbolic links that lead outside the corpus tree (links inside it are
     /// always followed).
@@ -27,6 +27,10 @@ pub struct LoadOptions {
     pub max_file_bytes: u64,
     /// Largest section body kept, in bytes; a longer body is cut there, with a warning.
     pub max_section_bytes: usize,
+    /// How PDF text is extracted (in a child process from the `tipdex` binary).
+    pub pdf_extractor: super::pdf::PdfExtractor,
+    /// Where extracted document text is kept between builds, if anywhere.
+    pub extraction_cache: Option<super::cache::ExtractionCache>,
 }
 
 /// Largest corpus file read by default (a JSON Lines corpus of a million sections fits).
@@ -40,6 +44,8 @@ impl Default for LoadOptions {
             follow_links: false,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_section_bytes: DEFAULT_MAX_SECTION_BYTES,
+            pdf_extractor: super::pdf::PdfExtractor::default(),
+            extraction_cache: None,
         }
     }
 }

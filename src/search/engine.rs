@@ -271,6 +271,8 @@ impl Engine {
             hits.push(Hit {
                 rank: i + 1,
                 score,
+                url: crate::search::present::links::resolver_url(&section),
+                source_url: crate::search::present::links::source_url(&section),
                 section,
                 snippet,
                 explanation,

@@ -24,6 +24,10 @@ pub enum Scope {
     Symbol,
     /// Headings above the section.
     Path,
+    /// A passage's paragraph number as printed (`paragraph:12`).
+    Paragraph,
+    /// A document's or passage's language (`language:fr`).
+    Language,
 }
 
 impl Scope {
@@ -37,6 +41,8 @@ impl Scope {
             "acronym" | "acronyms" => Scope::Acronym,
             "symbol" | "symbols" | "sym" => Scope::Symbol,
             "path" | "section" => Scope::Path,
+            "paragraph" | "para" => Scope::Paragraph,
+            "language" | "lang" => Scope::Language,
             _ => return None,
         })
     }

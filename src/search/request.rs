@@ -121,6 +121,14 @@ pub struct Hit {
     /// The best part of the body and the matches in it (in JSON: HTML, the text
     /// escaped and the matches in `<mark>`).
     pub snippet: Snippet,
+    /// The official text of the section's first UN symbol, at the United Nations'
+    /// resolver (`https://undocs.org/fr/A/HRC/47/34` when the language is known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Where `tipdex serve` serves a document's file, opened at the passage's page
+    /// (`/documents/ID#page=3`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
     /// Score breakdown (with `explain`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explanation: Option<serde_json::Value>,

@@ -6,6 +6,7 @@ mod harness;
 
 mod cli;
 mod corpus_file;
+mod documents;
 mod domain;
 mod hardening;
 mod hardening_http;

@@ -83,7 +83,9 @@ fn section() -> impl Strategy<Value = Section> {
                     source: Source {
                         file: "c.txt".into(),
                         lines,
+                        page: None,
                     },
+                    ..Section::new(kind, "", "")
                 }
             },
         )
@@ -137,7 +139,7 @@ proptest! {
                     prop_assert_eq!(&s.body, &normalize_whitespace(&s.body));
                     prop_assert_eq!(&s.title, &normalize_whitespace(&s.title));
                     if !line.contains("\"source\"") {
-                        prop_assert_eq!(&s.source, &Source { file: "p.jsonl".into(), lines: [*no, *no] });
+                        prop_assert_eq!(&s.source, &Source { file: "p.jsonl".into(), lines: [*no, *no], page: None });
                     }
                 }
             }

@@ -79,8 +79,8 @@ pub(crate) trait Prepared {
 }
 
 /// Which kinds the generation has sections of, by kind code.
-pub(crate) fn kinds_present(info: &BuildInfo) -> [bool; 4] {
-    let mut present = [false; 4];
+pub(crate) fn kinds_present(info: &BuildInfo) -> [bool; Kind::COUNT] {
+    let mut present = [false; Kind::COUNT];
     for kind in Kind::ALL {
         if info.sections.get(kind.as_str()).copied().unwrap_or(0) > 0 {
             present[crate::schema::kind_code(kind) as usize] = true;
@@ -91,7 +91,7 @@ pub(crate) fn kinds_present(info: &BuildInfo) -> [bool; 4] {
 
 /// Whether every kind present weighs the same in this plan (then results are in
 /// plain relevance order and need no per-document key).
-pub(crate) fn uniform_weights(plan: &Plan, present: &[bool; 4]) -> bool {
+pub(crate) fn uniform_weights(plan: &Plan, present: &[bool; Kind::COUNT]) -> bool {
     let weights: Vec<f32> = (0..4)
         .filter(|&k| present[k])
         .map(|k| plan.kind_weights[k])
@@ -104,7 +104,7 @@ pub(crate) fn uniform_weights(plan: &Plan, present: &[bool; 4]) -> bool {
 /// newest, and corpus order among equals.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SortKey {
-    weights: [f32; 4],
+    weights: [f32; Kind::COUNT],
     order: Order,
 }
 
@@ -129,7 +129,7 @@ impl SortKey {
 
     /// The score times its kind's weight.
     pub(crate) fn weighted(&self, score: f32, kind_code: u64) -> f32 {
-        score * self.weights[kind_code.min(3) as usize]
+        score * self.weights[kind_code.min(Kind::COUNT as u64 - 1) as usize]
     }
 
     /// The score shown for a key (the weighted score, without the year).

@@ -48,6 +48,9 @@ impl Planner {
         let symbol_like = looks_like_symbol(text.trim_matches(|c: char| c == '(' || c == ')'));
         match clause.scope {
             Some(Scope::Symbol) => return Some(self.symbol(text, clause.prefix)),
+            Some(scope @ (Scope::Paragraph | Scope::Language)) => {
+                return Some(self.untokenized(scope, text, clause.weight))
+            }
             None if symbol_like && !clause.phrase => return Some(self.symbol(text, clause.prefix)),
             _ => {}
         }
@@ -300,6 +303,19 @@ impl Planner {
     }
 }
 
+impl Planner {
+    /// A value of an untokenized field (a paragraph number, a language), present or not.
+    fn untokenized(&self, scope: Scope, text: &str, weight: f32) -> Built {
+        let field = scope_field(&self.fields, Some(scope)).unwrap_or(self.fields.paragraph);
+        let value = text.trim().trim_end_matches(['.', ',', ';']).to_lowercase();
+        Built {
+            query: Node::Const(Box::new(Node::basic_term(field, value)), 2.0 * weight),
+            matchers: Vec::new(),
+            symbolic: false,
+        }
+    }
+}
+
 fn scope_field(f: &Fields, scope: Option<Scope>) -> Option<Field> {
     Some(match scope? {
         Scope::Title => f.title,
@@ -310,5 +326,7 @@ fn scope_field(f: &Fields, scope: Option<Scope>) -> Option<Field> {
         Scope::Acronym => f.acronyms,
         Scope::Symbol => f.symbol,
         Scope::Path => f.path,
+        Scope::Paragraph => f.paragraph,
+        Scope::Language => f.language,
     })
 }

@@ -46,7 +46,7 @@ pub struct Plan {
     /// What the excluded words match: no answer may match any of these.
     pub excluded: Vec<Node>,
     /// Score multiplier per kind code.
-    pub kind_weights: [f32; 4],
+    pub kind_weights: [f32; Kind::COUNT],
     /// Result order.
     pub order: Order,
     /// What to highlight.
@@ -108,20 +108,28 @@ fn priors(
     symbolic: bool,
     understanding: &Understanding,
     notes: &mut Vec<String>,
-) -> ([f32; 4], Order) {
-    let mut kind_weights: [f32; 4] = [1.0, 1.0, 1.0, 0.6];
+) -> ([f32; Kind::COUNT], Order) {
+    // Organization, mandate, report, overview, document, passage.
+    let mut kind_weights: [f32; Kind::COUNT] = [1.0, 1.0, 1.0, 0.6, 1.0, 0.9];
     let weight = |k: Kind| schema::kind_code(k) as usize;
     let intents = &understanding.intents;
     if symbolic {
         kind_weights[weight(Kind::Report)] = 1.6;
+        kind_weights[weight(Kind::Document)] = 1.5;
+        // Every passage of a document carries its symbol: the report and its files
+        // come first, the passages after them.
+        kind_weights[weight(Kind::Passage)] = 0.7;
         notes.push("looks like a document symbol: reports first".into());
     }
     if intents.reports || intents.newest {
         kind_weights[weight(Kind::Report)] = 1.8;
+        kind_weights[weight(Kind::Document)] = 1.7;
     }
     if intents.people {
         kind_weights[weight(Kind::Mandate)] = 2.0;
-        kind_weights[weight(Kind::Report)] = kind_weights[weight(Kind::Report)].min(0.8);
+        for kind in [Kind::Report, Kind::Document, Kind::Passage] {
+            kind_weights[weight(kind)] = kind_weights[weight(kind)].min(0.8);
+        }
     }
     let order = if intents.newest {
         Order::Newest

@@ -5,7 +5,9 @@
 //! colours for a terminal.
 
 pub mod crop;
+pub mod group;
 pub mod highlight;
+pub mod links;
 pub mod render;
 
 pub use highlight::{Highlighter, Matcher, Span};

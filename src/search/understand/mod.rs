@@ -3,6 +3,7 @@
 //! ([`intents`]), sessions of UN organs as symbol prefixes ([`sessions`]), and glossary
 //! expansions — abbreviations, synonyms, French names, word forms ([`glossary`]).
 
+mod citations;
 mod glossary;
 mod intents;
 mod sessions;
@@ -127,6 +128,8 @@ pub fn understand_with(
     starts: &TermStarts,
 ) -> Understanding {
     let mut u = Understanding::default();
+    citations::citations(parsed, &mut u);
+    citations::query_language(parsed, &mut u);
     people_intent(parsed, glossary, &mut u);
     question_words(parsed, glossary, &mut u);
     phrase_intent(

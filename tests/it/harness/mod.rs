@@ -3,6 +3,7 @@
 
 pub mod corpora;
 pub mod relevance;
+pub mod reports;
 pub mod rng;
 pub mod server;
 

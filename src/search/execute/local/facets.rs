@@ -17,14 +17,14 @@ pub struct SegmentFacetCounts {
     kind: Option<Arc<dyn ColumnValues<u64>>>,
     year: Option<Column<i64>>,
     org: Option<StrColumn>,
-    kinds: [u64; 4],
+    kinds: [u64; Kind::COUNT],
     years: BTreeMap<i64, u64>,
     orgs: BTreeMap<u64, u64>,
 }
 
 /// What one segment counted.
 pub struct SegmentFruit {
-    kinds: [u64; 4],
+    kinds: [u64; Kind::COUNT],
     years: BTreeMap<i64, u64>,
     orgs: BTreeMap<String, u64>,
 }
@@ -46,7 +46,7 @@ impl Collector for FacetCounts {
                 .map(|c| c.first_or_default_col(3)),
             year: fast.i64("year").ok(),
             org: fast.str("org_facet").ok().flatten(),
-            kinds: [0; 4],
+            kinds: [0; Kind::COUNT],
             years: BTreeMap::new(),
             orgs: BTreeMap::new(),
         })
@@ -57,7 +57,7 @@ impl Collector for FacetCounts {
     }
 
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Facets> {
-        let mut kinds = [0u64; 4];
+        let mut kinds = [0u64; Kind::COUNT];
         let mut years: BTreeMap<i64, u64> = BTreeMap::new();
         let mut org: BTreeMap<String, u64> = BTreeMap::new();
         for fruit in fruits {
@@ -102,7 +102,11 @@ impl SegmentCollector for SegmentFacetCounts {
     type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        let k = self.kind.as_ref().map_or(3, |c| c.get_val(doc)).min(3) as usize;
+        let k = self
+            .kind
+            .as_ref()
+            .map_or(3, |c| c.get_val(doc))
+            .min(Kind::COUNT as u64 - 1) as usize;
         self.kinds[k] += 1;
         if let Some(year) = self.year.as_ref().and_then(|c| c.first(doc)) {
             *self.years.entry(year).or_default() += 1;

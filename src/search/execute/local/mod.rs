@@ -36,7 +36,7 @@ pub(crate) struct LocalExecutor {
     /// Text fields no document of this generation has a term in (left out of queries).
     absent: Vec<Field>,
     /// Kinds the generation has sections of, by kind code.
-    present: [bool; 4],
+    present: [bool; crate::corpus::Kind::COUNT],
     /// The index directory, for error messages.
     root: PathBuf,
 }

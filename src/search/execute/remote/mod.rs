@@ -187,7 +187,7 @@ impl Remote {
 pub(crate) struct RemoteExecutor {
     remote: Remote,
     /// Kinds the generation has sections of, by kind code.
-    present: [bool; 4],
+    present: [bool; Kind::COUNT],
 }
 
 impl RemoteExecutor {
