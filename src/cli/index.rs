@@ -140,7 +140,8 @@ pub fn build_locked(
 /// The extraction cache beside the index (`INDEX/extract-cache/`); without one (it cannot
 /// be made) every document is extracted again.
 fn open_extraction_cache(index: &Path) -> Option<tipdex::corpus::cache::ExtractionCache> {
-    match tipdex::corpus::cache::ExtractionCache::open(&index.join(EXTRACTION_CACHE)) {
+    match tipdex::corpus::cache::ExtractionCache::open(&index.join(tipdex::index::EXTRACTION_CACHE))
+    {
         Ok(cache) => Some(cache),
         Err(e) => {
             eprintln!("warning: no extraction cache in {}: {e}", index.display());
@@ -148,9 +149,6 @@ fn open_extraction_cache(index: &Path) -> Option<tipdex::corpus::cache::Extracti
         }
     }
 }
-
-/// The extraction cache's directory name inside the index directory.
-pub const EXTRACTION_CACHE: &str = "extract-cache";
 
 /// The one-line account of a build on stderr.
 fn print_summary(

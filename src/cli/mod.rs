@@ -255,7 +255,12 @@ pub fn load_corpus(
     )
     .context("the index was left unchanged")?;
     let provenance = Provenance {
-        corpus: Some(corpus.to_path_buf()),
+        // Absolute, so that `tipdex serve` finds the documents from any directory.
+        corpus: Some(
+            corpus
+                .canonicalize()
+                .unwrap_or_else(|_| corpus.to_path_buf()),
+        ),
         fingerprint: Some(loaded.fingerprint.clone()),
         warnings: loaded.warnings.clone(),
         glossary: Some(glossary),

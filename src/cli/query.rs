@@ -51,7 +51,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let index = args.location.ensure()?;
     // Text output groups a document's passages under it: fetch enough to fill the page.
     let grouped = !args.json && !args.kinds.contains(&Kind::Passage);
-    let fetch = if grouped {
+    // Explanations are bounded per page: an explained page is not widened.
+    let fetch = if grouped && !args.explain {
         args.limit
             .saturating_mul(GROUP_FETCH)
             .clamp(args.limit, MAX_GROUP_FETCH.max(args.limit))

@@ -37,7 +37,7 @@ impl PartialEq for ExtractionCache {
 }
 
 impl ExtractionCache {
-    /// The cache in `dir`, created if missing (never through a link).
+    /// The cache in `dir`, created when a first entry is written (never through a link).
     pub fn open(dir: &Path) -> std::io::Result<ExtractionCache> {
         match std::fs::symlink_metadata(dir) {
             Ok(meta) if meta.is_dir() => {}
@@ -47,7 +47,7 @@ impl ExtractionCache {
                     dir.display()
                 )))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir(dir)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
         Ok(ExtractionCache {
@@ -104,6 +104,14 @@ impl ExtractionCache {
     }
 
     fn write_entry(&self, key: &str, pages: &[String]) -> std::io::Result<()> {
+        if let Err(e) = std::fs::create_dir(&self.inner.dir) {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                return Err(e);
+            }
+        }
+        if !std::fs::symlink_metadata(&self.inner.dir)?.is_dir() {
+            return Err(std::io::Error::other("the cache is not a directory"));
+        }
         let tmp = self
             .inner
             .dir

@@ -8,7 +8,7 @@
 mod owned;
 mod readonly;
 
-pub use owned::{BuildLock, IndexDir, GEN_PREFIX, MARKER};
+pub use owned::{BuildLock, IndexDir, EXTRACTION_CACHE, GEN_PREFIX, MARKER};
 
 use crate::corpus::{Kind, Section, Warning};
 use crate::error::{Error, Result};

@@ -7,6 +7,7 @@
 //! INDEX/CURRENT             name of the generation in use (replaced atomically)
 //! INDEX/.lock               held while a build runs
 //! INDEX/gen-<stamp>/        one complete generation (gen-<stamp>.tmp while it is built)
+//! INDEX/extract-cache/      text extracted from the corpus's PDFs (see `corpus::cache`)
 //! ```
 //! A directory tipdex did not create is refused unless it is empty, or an index of an
 //! earlier tipdex (nothing in it but what that version wrote), which is adopted.
@@ -25,6 +26,8 @@ const MARKER_TMP: &str = "tipdex-index.json.tmp";
 pub(super) const CURRENT: &str = "CURRENT";
 pub(super) const CURRENT_TMP: &str = "CURRENT.tmp";
 const LOCK: &str = ".lock";
+/// The extraction cache's directory (see [`crate::corpus::cache`]).
+pub const EXTRACTION_CACHE: &str = "extract-cache";
 /// Prefix of every generation directory's name.
 pub const GEN_PREFIX: &str = "gen-";
 /// Suffix of a generation directory while it is being written.
@@ -347,6 +350,9 @@ fn adoptable(root: &Path) -> Result<Record> {
         let entry = entry.map_err(|e| Error::io(root, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if name == EXTRACTION_CACHE && is_dir {
+            continue;
+        }
         if [CURRENT, CURRENT_TMP, LOCK, MARKER, MARKER_TMP].contains(&name.as_str()) && !is_dir {
             continue;
         }

@@ -13,6 +13,7 @@
 //! panic there becomes a 500, never a dead server) and serialize the answer.
 
 pub mod conn;
+pub mod documents;
 pub mod error;
 pub mod live;
 pub mod meili;
@@ -126,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/suggest", get(native::suggest))
         .route("/api/docs/{id}", get(native::doc))
         .route("/api/stats", get(native::stats))
+        .route("/documents/{id}", get(documents::document))
         .route("/version", get(meili::version))
         .route("/indexes", get(meili::indexes))
         .route("/indexes/{uid}", get(meili::index_info))

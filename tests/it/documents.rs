@@ -300,3 +300,53 @@ fn write_sample_reports() {
     std::fs::write(out.join("fr.pdf"), Report::non_punishment_french(20).pdf()).unwrap();
     std::fs::write(out.join("en.html"), Report::non_punishment(20).html()).unwrap();
 }
+
+#[test]
+fn the_server_serves_each_document_and_nothing_else() {
+    use crate::harness::server::{enc, Server};
+    let dir = tempfile::tempdir().unwrap();
+    corpus_with_reports(dir.path());
+    std::fs::write(dir.path().join("secret.txt"), "not for the web").unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("secret.txt"),
+        dir.path().join("corpus/reports/link.pdf"),
+    )
+    .unwrap();
+    let o = build_index(dir.path(), "corpus", "index");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let server = Server::start(dir.path(), &dir.path().join("index"), &[]);
+    let r = server.get(&format!("/api/search?q={}", enc("A/HRC/47/34 para. 12")));
+    let first = &r.json()["hits"][0];
+    let source = first["source_url"].as_str().unwrap().to_string();
+    let (path, page) = source.split_once("#page=").unwrap();
+    assert_eq!(page, first["page"].to_string());
+    let served = server.get(path);
+    assert_eq!(served.status, 200);
+    assert_eq!(served.header("content-type"), Some("application/pdf"));
+    let on_disk = std::fs::read(
+        dir.path().join(
+            first["source"]["file"]
+                .as_str()
+                .map(|f| format!("corpus/{f}"))
+                .unwrap(),
+        ),
+    )
+    .unwrap();
+    assert_eq!(served.body, on_disk, "the document's own bytes");
+    for bad in [
+        "/documents/..%2Fsecret.txt",
+        "/documents/%2Fetc%2Fpasswd",
+        "/documents/report-a-hrc-47-34",
+        "/documents/document-reports-link",
+        "/documents/nonexistent",
+        "/documents/..",
+    ] {
+        let r = server.get(bad);
+        assert_eq!(r.status, 404, "{bad}");
+        assert!(
+            r.json()["error"]["message"].is_string(),
+            "{bad}: a JSON error"
+        );
+        assert!(!r.text().contains("not for the web"), "{bad}");
+    }
+}

@@ -117,3 +117,48 @@ fn the_search_page_works_in_a_real_browser() {
     );
     println!("screenshot: {}", screenshot.display());
 }
+
+/// Issue 15: grouped passages with citations, a citation opening its document at the
+/// page, symbols linked to undocs.org (tests/js/documents.mjs).
+#[test]
+fn documents_on_the_page_in_a_real_browser() {
+    let Some(chromium) = chromium() else {
+        eprintln!("SKIPPED documents_on_the_page_in_a_real_browser: chromium is not installed");
+        return;
+    };
+    if !have("node") || !js_packages() {
+        eprintln!("SKIPPED documents_on_the_page_in_a_real_browser: node or the tests/js packages are missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_shipped_corpus(&corpus);
+    let reports = corpus.join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    let report = crate::harness::reports::Report::non_punishment(20);
+    std::fs::write(reports.join("G2105291.pdf"), report.pdf()).unwrap();
+    let french = crate::harness::reports::Report::non_punishment_french(20);
+    std::fs::write(reports.join("A-HRC-47-34_F.pdf"), french.pdf()).unwrap();
+    let o = build_index(dir.path(), "corpus", "index");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let server = Server::start(dir.path(), &dir.path().join("index"), &[]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/documents.mjs");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(server.url())
+        .arg(&chromium)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "documents.mjs failed:\n{stdout}\n{}\nserver:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.stderr()
+    );
+    assert!(
+        stdout.contains("ok - a citation opens the document at its page"),
+        "{stdout}"
+    );
+}

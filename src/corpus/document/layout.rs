@@ -189,7 +189,8 @@ mod tests {
         ];
         for page in 2..=5 {
             blocks.push(line("A/HRC/47/34", page));
-            blocks.push(line(&format!("Text of page {page}."), page));
+            let topic = ["alpha", "beta", "gamma", "delta"][page as usize - 2];
+            blocks.push(line(&format!("Text about {topic}."), page));
             blocks.push(line(&format!("{page}/19"), page));
         }
         let kept: Vec<String> = remove_furniture(&blocks, 5)
@@ -200,10 +201,10 @@ mod tests {
             kept,
             [
                 "United Nations A/HRC/47/34",
-                "Text of page 2.",
-                "Text of page 3.",
-                "Text of page 4.",
-                "Text of page 5."
+                "Text about alpha.",
+                "Text about beta.",
+                "Text about gamma.",
+                "Text about delta."
             ]
         );
     }
