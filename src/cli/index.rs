@@ -29,7 +29,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let corpus = corpus_dir(args.corpus.as_deref());
     let backend = args.location.backend()?;
-    let options = super::corpus_options(args.follow_links);
+    let options = super::corpus_options(args.follow_links)?;
     build_index(
         &corpus,
         &options,

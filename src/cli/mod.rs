@@ -77,16 +77,17 @@ fn extract_pdf() -> anyhow::Result<()> {
         .context("cannot answer the indexer")
 }
 
-/// How the CLI reads a corpus: PDFs extracted in child processes of this binary.
-pub fn corpus_options(follow_links: bool) -> LoadOptions {
-    let pdf_extractor = std::env::current_exe()
-        .map(tipdex::corpus::pdf::PdfExtractor::child)
-        .unwrap_or_default();
-    LoadOptions {
+/// How the CLI reads a corpus: PDFs extracted in child processes (`pdftotext` when
+/// installed, else this binary's `extract-pdf`).
+pub fn corpus_options(follow_links: bool) -> anyhow::Result<LoadOptions> {
+    let program = std::env::current_exe().context("cannot find the tipdex binary")?;
+    let pdf_extractor =
+        tipdex::corpus::pdf::PdfExtractor::choose(program).map_err(anyhow::Error::msg)?;
+    Ok(LoadOptions {
         follow_links,
         pdf_extractor,
         ..LoadOptions::default()
-    }
+    })
 }
 
 /// Where the index is, and whether the user chose it.
@@ -179,7 +180,7 @@ impl IndexLocation {
                 index.display(),
                 corpus.display()
             );
-            let options = build_options(&index);
+            let options = build_options(&index)?;
             index::build_locked(&corpus, &options, &lock, self.backend()?.as_ref(), true)?;
         }
         Ok(index)
@@ -212,7 +213,11 @@ fn needs_build(index: &Path, corpus: &Path) -> bool {
     // opening it fails below.
     match tipdex::index::current_info(index) {
         Ok(info) if info.format_version == tipdex::schema::FORMAT_VERSION => {
-            let now = tipdex::corpus::corpus_fingerprint(corpus, &build_options(index));
+            let options = LoadOptions {
+                follow_links: tipdex::index::current_info(index).is_ok_and(|i| i.follow_links),
+                ..LoadOptions::default()
+            };
+            let now = tipdex::corpus::corpus_fingerprint(corpus, &options);
             now.is_some() && info.corpus_fingerprint != now
         }
         _ => corpus.is_dir(),
@@ -221,7 +226,7 @@ fn needs_build(index: &Path, corpus: &Path) -> bool {
 
 /// How the default index is rebuilt: as the current generation was built (links
 /// followed if `tipdex index --follow-links` built it).
-fn build_options(index: &Path) -> LoadOptions {
+fn build_options(index: &Path) -> anyhow::Result<LoadOptions> {
     corpus_options(tipdex::index::current_info(index).is_ok_and(|i| i.follow_links))
 }
 

@@ -17,7 +17,7 @@ pub struct Args {
 
 /// Loads the corpus and prints one JSON object per section.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let options = super::corpus_options(args.follow_links);
+    let options = super::corpus_options(args.follow_links)?;
     let corpus = tipdex::corpus::load_with(&args.corpus, &options)
         .with_context(|| format!("cannot load corpus {}", args.corpus.display()))?;
     for warning in &corpus.warnings {

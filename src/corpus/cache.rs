@@ -62,7 +62,7 @@ impl ExtractionCache {
     /// A PDF's text, from the cache when this version of the extractor read these bytes
     /// before.
     pub fn pdf(&self, bytes: &[u8], extractor: &PdfExtractor) -> Result<PdfText, String> {
-        let key = key_of(bytes);
+        let key = key_of(&extractor.version_key(), bytes);
         self.inner
             .used
             .lock()
@@ -148,10 +148,10 @@ impl ExtractionCache {
     }
 }
 
-/// The key of a file's bytes under this extractor version.
-fn key_of(bytes: &[u8]) -> String {
+/// The key of a file's bytes under an extractor and its version.
+fn key_of(version: &str, bytes: &[u8]) -> String {
     let mut hash = Sha256::new();
-    hash.update(pdf::EXTRACTOR_VERSION.as_bytes());
+    hash.update(version.as_bytes());
     hash.update([0]);
     hash.update(bytes);
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()

@@ -1,8 +1,10 @@
 //! PDF documents: the text layer, page by page.
 //!
-//! Extraction runs in a child process (`tipdex extract-pdf`, the file's bytes on its
-//! standard input) with a time limit and a memory limit: a hostile or damaged file ends
-//! the child, never the indexer, and becomes a warning naming the file.
+//! Extraction runs in a child process with a time limit and a memory limit, the file's
+//! bytes on its standard input: poppler's `pdftotext` when it is installed (better on
+//! every set measured, see `benches/pdf_extractors.rs`), else the pure-Rust
+//! `pdf-extract` in `tipdex extract-pdf`. A hostile or damaged file ends the child,
+//! never the indexer, and becomes a warning naming the file.
 
 use super::document::Extracted;
 use std::io::{Read, Write};
@@ -10,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Names the extractor and its version: cached extractions of another version are not reused.
+/// Names the built-in extractor and its version: cached extractions of another version
+/// are not reused.
 pub const EXTRACTOR_VERSION: &str = "pdf-extract 0.10 / tipdex 1";
 /// Default time limit of one file's extraction.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -37,6 +40,17 @@ pub enum PdfExtractor {
         /// Address-space limit.
         memory_bytes: u64,
     },
+    /// Poppler's `pdftotext` (`program - -`), with the same limits.
+    Poppler {
+        /// The `pdftotext` executable.
+        program: PathBuf,
+        /// What `pdftotext -v` says of its version (part of the cache key).
+        version: String,
+        /// Time limit per file.
+        timeout: Duration,
+        /// Address-space limit.
+        memory_bytes: u64,
+    },
 }
 
 impl PdfExtractor {
@@ -58,6 +72,56 @@ impl PdfExtractor {
         }
     }
 
+    /// The extractor for the `tipdex` binary `program`: `$TIPDEX_PDF_EXTRACTOR` when set
+    /// (`pdftotext` or `pdf-extract`), else `pdftotext` when it is on the `PATH`, else
+    /// `pdf-extract` in a child process.
+    pub fn choose(program: PathBuf) -> Result<PdfExtractor, String> {
+        let wanted = std::env::var("TIPDEX_PDF_EXTRACTOR").unwrap_or_default();
+        let child = PdfExtractor::child(program);
+        let PdfExtractor::Child {
+            timeout,
+            memory_bytes,
+            ..
+        } = &child
+        else {
+            unreachable!("a child extractor")
+        };
+        let poppler = || {
+            poppler_version().map(|(program, version)| PdfExtractor::Poppler {
+                program,
+                version,
+                timeout: *timeout,
+                memory_bytes: *memory_bytes,
+            })
+        };
+        match wanted.trim() {
+            "" | "auto" => Ok(poppler().unwrap_or(child)),
+            "pdftotext" | "poppler" => poppler().ok_or_else(|| {
+                "TIPDEX_PDF_EXTRACTOR=pdftotext, but pdftotext (Debian poppler-utils) is not installed".into()
+            }),
+            "pdf-extract" => Ok(child),
+            other => Err(format!(
+                "TIPDEX_PDF_EXTRACTOR=`{other}`: expected pdftotext, pdf-extract or auto"
+            )),
+        }
+    }
+
+    /// What names this extractor and its version in the extraction cache's keys.
+    pub fn version_key(&self) -> String {
+        match self {
+            PdfExtractor::Poppler { version, .. } => format!("pdftotext {version} / tipdex 1"),
+            _ => EXTRACTOR_VERSION.to_string(),
+        }
+    }
+
+    /// The extractor's name, as the README and warnings say it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PdfExtractor::Poppler { .. } => "pdftotext",
+            _ => "pdf-extract",
+        }
+    }
+
     /// The text of a PDF's pages.
     pub fn extract(&self, bytes: &[u8]) -> Result<Vec<String>, String> {
         match self {
@@ -67,8 +131,40 @@ impl PdfExtractor {
                 timeout,
                 memory_bytes,
             } => extract_in_child(program, bytes, *timeout, *memory_bytes),
+            PdfExtractor::Poppler {
+                program,
+                timeout,
+                memory_bytes,
+                ..
+            } => {
+                if is_encrypted(bytes) {
+                    return Err(ENCRYPTED.into());
+                }
+                extract_with_poppler(program, bytes, *timeout, *memory_bytes)
+            }
         }
     }
+}
+
+/// Why an encrypted file is not read.
+const ENCRYPTED: &str =
+    "is encrypted: tipdex cannot read its text (decrypt it, e.g. `qpdf --decrypt`)";
+
+/// `pdftotext` on the `PATH` and its version line, if it runs.
+fn poppler_version() -> Option<(PathBuf, String)> {
+    let path = std::env::var_os("PATH")?;
+    let program = std::env::split_paths(&path)
+        .map(|dir| dir.join("pdftotext"))
+        .find(|p| p.is_file())?;
+    let out = Command::new(&program)
+        .arg("-v")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    let version = text.lines().next()?.trim().to_string();
+    version.contains("pdftotext").then_some((program, version))
 }
 
 /// What reading a PDF gave.
@@ -160,6 +256,73 @@ pub fn serve_child(input: impl Read, mut output: impl Write) -> std::io::Result<
     output.flush()
 }
 
+/// What a limited child process gave: how it ended, its output and its error output.
+struct Ran {
+    waited: Waited,
+    out: Vec<u8>,
+    err: Vec<u8>,
+}
+
+/// Runs `command` with `bytes` on its standard input, killed past `timeout`, its address
+/// space limited to `memory_bytes`.
+fn run_limited(
+    mut command: Command,
+    bytes: &[u8],
+    timeout: Duration,
+    memory_bytes: u64,
+) -> Result<Ran, String> {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    limit_memory(&mut command, memory_bytes);
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start the PDF extractor: {e}"))?;
+    let stdin = child.stdin.take();
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    Ok(std::thread::scope(|scope| {
+        let writer = scope.spawn(move || {
+            if let Some(mut stdin) = stdin {
+                // A child that stops reading (it failed) closes the pipe: not an error here.
+                let _ = stdin.write_all(bytes);
+            }
+        });
+        let read = |pipe: Option<Box<dyn Read + Send>>, max: u64| {
+            scope.spawn(move || {
+                let mut out = Vec::new();
+                if let Some(pipe) = pipe {
+                    let _ = pipe.take(max).read_to_end(&mut out);
+                }
+                out
+            })
+        };
+        let out = read(
+            stdout.map(|p| Box::new(p) as Box<dyn Read + Send>),
+            MAX_OUTPUT_BYTES,
+        );
+        let err = read(
+            stderr.map(|p| Box::new(p) as Box<dyn Read + Send>),
+            64 << 10,
+        );
+        let waited = wait_with_timeout(&mut child, timeout);
+        let _ = writer.join();
+        Ran {
+            waited,
+            out: out.join().unwrap_or_default(),
+            err: err.join().unwrap_or_default(),
+        }
+    }))
+}
+
+fn timed_out(timeout: Duration) -> String {
+    format!(
+        "took longer than {} s to extract and was skipped (TIPDEX_EXTRACT_TIMEOUT_SECS)",
+        timeout.as_secs()
+    )
+}
+
 fn extract_in_child(
     program: &Path,
     bytes: &[u8],
@@ -167,44 +330,10 @@ fn extract_in_child(
     memory_bytes: u64,
 ) -> Result<Vec<String>, String> {
     let mut command = Command::new(program);
-    command
-        .arg("extract-pdf")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    limit_memory(&mut command, memory_bytes);
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot start the PDF extractor {}: {e}", program.display()))?;
-    let stdin = child.stdin.take();
-    let stdout = child.stdout.take();
-    let output = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || {
-            if let Some(mut stdin) = stdin {
-                // A child that stops reading (it failed) closes the pipe: not an error here.
-                let _ = stdin.write_all(bytes);
-            }
-        });
-        let reader = scope.spawn(move || {
-            let mut out = Vec::new();
-            if let Some(stdout) = stdout {
-                let _ = stdout.take(MAX_OUTPUT_BYTES).read_to_end(&mut out);
-            }
-            out
-        });
-        let status = wait_with_timeout(&mut child, timeout);
-        let _ = writer.join();
-        let out = reader.join().unwrap_or_default();
-        (status, out)
-    });
-    let (status, out) = output;
-    match status {
-        Waited::TimedOut => {
-            return Err(format!(
-                "took longer than {} s to extract and was skipped (TIPDEX_EXTRACT_TIMEOUT_SECS)",
-                timeout.as_secs()
-            ))
-        }
+    command.arg("extract-pdf");
+    let Ran { waited, out, .. } = run_limited(command, bytes, timeout, memory_bytes)?;
+    match waited {
+        Waited::TimedOut => return Err(timed_out(timeout)),
         Waited::Exited(false) if out.is_empty() => {
             return Err(
                 "made the PDF extractor fail (out of memory, or a crash): the file is damaged or hostile"
@@ -226,6 +355,36 @@ fn extract_in_child(
         (_, Some(error)) => Err(error),
         (Some(pages), None) => Ok(pages),
         (None, None) => Err("made the PDF extractor fail (empty answer)".into()),
+    }
+}
+
+/// Poppler's `pdftotext - -`: UTF-8 text, pages ended by form feeds.
+fn extract_with_poppler(
+    program: &Path,
+    bytes: &[u8],
+    timeout: Duration,
+    memory_bytes: u64,
+) -> Result<Vec<String>, String> {
+    let mut command = Command::new(program);
+    command.args(["-q", "-enc", "UTF-8", "-eol", "unix", "-", "-"]);
+    let Ran { waited, out, err } = run_limited(command, bytes, timeout, memory_bytes)?;
+    match waited {
+        Waited::TimedOut => Err(timed_out(timeout)),
+        Waited::Exited(false) => {
+            let why = String::from_utf8_lossy(&err);
+            let why = why.lines().next().unwrap_or("it failed").trim();
+            Err(format!(
+                "is damaged or unreadable as PDF (pdftotext: {why})"
+            ))
+        }
+        Waited::Exited(true) => {
+            let text = String::from_utf8_lossy(&out);
+            let mut pages: Vec<String> = text.split('\u{c}').map(str::to_string).collect();
+            if pages.len() > 1 && pages.last().is_some_and(|p| p.trim().is_empty()) {
+                pages.pop();
+            }
+            Ok(pages)
+        }
     }
 }
 

@@ -91,8 +91,20 @@ impl Engine {
         }
         if !parsed.groups.is_empty() && suggestions.len() < limit {
             let mut request = SearchRequest::new(text);
-            request.limit = limit - suggestions.len();
+            let wanted = limit - suggestions.len();
+            // A document's passages share its title: ask for more, keep each title once.
+            request.limit = wanted.saturating_mul(4).min(crate::search::MAX_LIMIT);
+            let mut titles: Vec<String> = Vec::new();
             for hit in self.search_within(&request, budget)?.hits {
+                if hit.section.kind == crate::corpus::Kind::Passage
+                    || titles.contains(&hit.section.title)
+                {
+                    continue;
+                }
+                if titles.len() == wanted {
+                    break;
+                }
+                titles.push(hit.section.title.clone());
                 suggestions.push(Suggestion {
                     text: hit.section.title,
                     kind: "title".into(),

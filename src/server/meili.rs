@@ -513,8 +513,13 @@ pub fn search(
         .iter()
         .map(|hit| {
             budget.check().map_err(meili_error)?;
-            let section = serde_json::to_value(&hit.section)
+            let mut section = serde_json::to_value(&hit.section)
                 .map_err(|e| ApiError::internal(e.to_string()))?;
+            for (name, link) in [("url", &hit.url), ("source_url", &hit.source_url)] {
+                if let (Some(link), Value::Object(fields)) = (link, &mut section) {
+                    fields.insert(name.into(), Value::String(link.clone()));
+                }
+            }
             let hit = format.hit(section, hit.score, query);
             budget
                 .spend_answer_bytes(formatted_bytes(&hit))

@@ -350,3 +350,114 @@ fn the_server_serves_each_document_and_nothing_else() {
         assert!(!r.text().contains("not for the web"), "{bad}");
     }
 }
+
+#[test]
+fn documents_and_passages_round_trip_through_tipdex_sections() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus_with_reports(dir.path());
+    let o = run_in(dir.path(), &["sections", "--corpus", "corpus"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = stdout(&o);
+    let again = dir.path().join("again");
+    std::fs::create_dir(&again).unwrap();
+    std::fs::write(again.join("sections.jsonl"), &first).unwrap();
+    let o = run_in(dir.path(), &["sections", "--corpus", "again"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let second = stdout(&o);
+    assert!(first.contains("\"kind\":\"passage\""));
+    assert_eq!(first.lines().count(), second.lines().count());
+    for (a, b) in first.lines().zip(second.lines()) {
+        assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn a_french_query_prefers_the_french_version() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus_with_reports(dir.path());
+    let o = build_index(dir.path(), "corpus", "index");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(
+        dir.path(),
+        &[
+            "query",
+            "--json",
+            "--index",
+            "index",
+            "--kind",
+            "passage",
+            "victimes de la traite sanctionnées",
+        ],
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["hits"][0]["language"], "fr", "{v}");
+    let o = run_in(
+        dir.path(),
+        &[
+            "query",
+            "--json",
+            "--index",
+            "index",
+            "--kind",
+            "passage",
+            "victims of trafficking punished",
+        ],
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["hits"][0]["language"], "en", "{v}");
+}
+
+/// The passages of `tipdex sections` under one extractor (`TIPDEX_PDF_EXTRACTOR`).
+fn passages_with(dir: &Path, extractor: &str) -> Vec<(String, String, u64)> {
+    let o = tipdex(dir, &["sections", "--corpus", "corpus"])
+        .env("TIPDEX_PDF_EXTRACTOR", extractor)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{extractor}: {}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|s| s["kind"] == "passage")
+        .map(|p| {
+            (
+                p["citation"].as_str().unwrap().to_string(),
+                p["body"].as_str().unwrap().to_string(),
+                p["page"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn both_extractors_give_the_same_passages() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus_with_reports(dir.path());
+    let rust = passages_with(dir.path(), "pdf-extract");
+    assert_eq!(rust.len(), 40, "20 paragraphs in each of two versions");
+    if !server::have("pdftotext") {
+        eprintln!("SKIPPED the pdftotext half: pdftotext (Debian poppler-utils) is not installed");
+        return;
+    }
+    let poppler = passages_with(dir.path(), "pdftotext");
+    assert_eq!(rust, poppler);
+}
+
+#[test]
+fn a_bad_extractor_setting_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus_with_reports(dir.path());
+    let o = tipdex(
+        dir.path(),
+        &["index", "--corpus", "corpus", "--index", "index"],
+    )
+    .env("TIPDEX_PDF_EXTRACTOR", "acrobat")
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("TIPDEX_PDF_EXTRACTOR=`acrobat`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("index").exists(), "nothing built");
+}

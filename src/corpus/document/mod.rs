@@ -159,7 +159,7 @@ pub fn sections(file: &str, extracted: &Extracted, document: &Document) -> Vec<S
             Some(n) => format!("{id}-para-{}", slug(n)),
             None => format!("{id}-block-{}", i + 1),
         };
-        section.body = passage.text_with_footnotes();
+        section.body = super::normalize_whitespace(&passage.text_with_footnotes());
         section.path = passage.heading.iter().cloned().collect();
         section.heading = passage.heading.clone();
         section.paragraph = passage.number.clone();

@@ -47,11 +47,11 @@ pub struct Passage {
 }
 
 impl Passage {
-    /// The text followed by the footnotes it cites ("[3] A/HRC/44/45, para. 8.").
+    /// The text followed by the footnotes it cites (" [3] A/HRC/44/45, para. 8.").
     pub fn text_with_footnotes(&self) -> String {
         let mut out = self.text.clone();
         for (n, note) in &self.footnotes {
-            out.push_str(&format!("\n[{n}] {note}"));
+            out.push_str(&format!(" [{n}] {note}"));
         }
         out
     }
