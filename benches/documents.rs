@@ -25,8 +25,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000);
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let corpus = dir.path().join("corpus");
+    // $TIPDEX_DOC_BENCH_KEEP: build in that directory and leave it there (to profile).
+    let temp = tempfile::tempdir().expect("a temp dir");
+    let kept = std::env::var_os("TIPDEX_DOC_BENCH_KEEP").map(std::path::PathBuf::from);
+    let root = kept.as_deref().unwrap_or(temp.path());
+    let corpus = root.join("corpus");
     let reports_dir = corpus.join("reports");
     std::fs::create_dir_all(&reports_dir).expect("the corpus");
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
@@ -53,7 +56,7 @@ fn main() {
         "generated {files} reports, {pages} pages, in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let (first, first_log) = build(dir.path());
+    let (first, first_log) = build(root);
     let passages = passages_of(&first_log);
     println!(
         "first build: {first:.1} s — {:.0} pages/s extracted and indexed, {:.0} passages/s ({passages} passages)\n  {}",
@@ -63,7 +66,7 @@ fn main() {
     );
     let (pdf, _) = report(files);
     std::fs::write(reports_dir.join("A_HRC_99_1-EN.pdf"), pdf).expect("one more report");
-    let (second, second_log) = build(dir.path());
+    let (second, second_log) = build(root);
     let verdict = if second < 5.0 { "met" } else { "NOT met" };
     println!(
         "one file added: {second:.2} s (target < 5 s: {verdict})\n  {}",

@@ -300,12 +300,17 @@ pub fn to_document(f: &Fields, section: &Section, ord: u64) -> TantivyDocument {
     if let Some(year) = section.year {
         doc.add_i64(f.year, year);
     }
-    doc.add_text(f.title, &section.title);
-    let optional = [
-        (f.role, &section.role),
-        (f.org, &section.org),
-        (f.person, &section.person),
-    ];
+    // A passage carries its document's title and mandate (shown, filtered on), but is
+    // found by its own text: the document section answers for its title and role, and
+    // its passages do not each match them again.
+    let passage = section.kind == Kind::Passage;
+    if !passage {
+        doc.add_text(f.title, &section.title);
+        if let Some(role) = &section.role {
+            doc.add_text(f.role, role);
+        }
+    }
+    let optional = [(f.org, &section.org), (f.person, &section.person)];
     for (field, value) in optional {
         if let Some(v) = value {
             doc.add_text(field, v);
@@ -351,8 +356,15 @@ pub fn to_document(f: &Fields, section: &Section, ord: u64) -> TantivyDocument {
     doc
 }
 
-/// Every text of a section a user might type a word of.
+/// Every text of a section a user might type a word of (a passage's own: its
+/// document's title and role are its document's).
 pub fn searchable_texts(section: &Section) -> Vec<&str> {
+    if section.kind == Kind::Passage {
+        let mut out: Vec<&str> = vec![&section.body];
+        out.extend(section.person.as_deref());
+        out.extend(section.path.iter().map(String::as_str));
+        return out;
+    }
     let mut out: Vec<&str> = vec![&section.title, &section.body];
     out.extend(section.role.as_deref());
     out.extend(section.person.as_deref());

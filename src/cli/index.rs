@@ -81,6 +81,7 @@ pub fn build_locked(
         ..options.clone()
     };
     let (loaded, mut provenance) = load_corpus(corpus, options)?;
+    let read_ms = started.elapsed().as_millis();
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
@@ -132,7 +133,7 @@ pub fn build_locked(
         }
     }
     if !quiet {
-        print_summary(&info, loaded.files.len(), corpus, index, started);
+        print_summary(&info, loaded.files.len(), corpus, index, (started, read_ms));
     }
     Ok(())
 }
@@ -156,7 +157,7 @@ fn print_summary(
     files: usize,
     corpus: &Path,
     index: &Path,
-    started: Instant,
+    (started, read_ms): (Instant, u128),
 ) {
     let per_kind: Vec<String> = info
         .sections
@@ -164,13 +165,14 @@ fn print_summary(
         .map(|(k, n)| format!("{n} {k}"))
         .collect();
     eprintln!(
-        "indexed {} sections ({}) from {} file(s) in {} into {} in {} ms; {} warning(s)",
+        "indexed {} sections ({}) from {} file(s) in {} into {} in {} ms (files read in {} ms); {} warning(s)",
         info.total,
         per_kind.join(", "),
         files,
         corpus.display(),
         index.display(),
         started.elapsed().as_millis(),
+        read_ms,
         info.warnings
     );
 }

@@ -58,53 +58,133 @@ pub fn load(dir: &Path) -> Result<Corpus> {
 }
 
 /// [`load`] with explicit options (links, size limits).
+///
+/// Files are read on a few threads at once (a PDF's extraction is slow next to
+/// parsing text); what they give is gathered in the files' order.
 pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Corpus> {
     let walked = walk::walk(dir, options)?;
     let mut corpus = Corpus {
         warnings: walked.warnings,
         ..Corpus::default()
     };
+    let read = read_all(dir, &walked.files, options);
     let mut stamps = Vec::with_capacity(walked.files.len());
-    for file in walked.files {
-        let opened = files::open_regular(&file.path, file.follow);
-        let (handle, meta) = match opened {
-            Ok(opened) => opened,
-            Err(e) => {
-                stamps.push(format!("{}\0unreadable", file.rel));
-                corpus.errors.push(Error::io(dir.join(&file.rel), e));
-                continue;
-            }
-        };
-        // The stamp of what is read, taken before reading it.
-        stamps.push(walk::stamp(&file.rel, &meta));
-        if NON_SECTION_FILES.contains(&file.rel.as_str()) {
-            match files::read_bounded(handle, MAX_GLOSSARY_BYTES) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => corpus.glossary = Some(text),
-                    Err(_) => corpus.errors.push(Error::Corpus {
-                        file: file.rel.clone(),
-                        line: 1,
-                        message: "not valid UTF-8 text".into(),
-                    }),
-                },
-                Err(e) => corpus.errors.push(Error::io(dir.join(&file.rel), e)),
-            }
-            continue;
-        }
-        match read_opened(handle, &file.rel, options) {
-            Ok(FileLoad::Sections(sections, warnings)) => {
+    for (file, (stamp, outcome)) in walked.files.into_iter().zip(read) {
+        stamps.push(stamp);
+        match outcome {
+            Outcome::Glossary(text) => corpus.glossary = Some(text),
+            Outcome::Loaded(FileLoad::Sections(sections, warnings)) => {
                 corpus.sections.extend(sections);
                 corpus.warnings.extend(warnings);
                 corpus.files.push(file.rel);
             }
-            Ok(FileLoad::Skipped(warning)) => corpus.warnings.push(warning),
-            Err(e) => corpus.errors.push(e),
+            Outcome::Loaded(FileLoad::Skipped(warning)) => corpus.warnings.push(warning),
+            Outcome::Failed(e) => corpus.errors.push(e),
         }
     }
     corpus.fingerprint = walk::fingerprint(stamps);
     link::link_documents(&mut corpus.sections);
     assign_ids(&mut corpus.sections);
     Ok(corpus)
+}
+
+/// What reading one file gave.
+enum Outcome {
+    Glossary(String),
+    Loaded(FileLoad),
+    Failed(Error),
+}
+
+/// Threads reading files at once.
+fn reader_threads(files: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    cores.min(files).max(1)
+}
+
+/// Every file's stamp and outcome, in the files' order.
+fn read_all(
+    dir: &Path,
+    files: &[walk::CorpusFile],
+    options: &LoadOptions,
+) -> Vec<(String, Outcome)> {
+    let threads = reader_threads(files.len());
+    if threads <= 1 {
+        return files.iter().map(|f| read_one(dir, f, options)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<(String, Outcome)>> = (0..files.len()).map(|_| None).collect();
+    let done: Vec<Vec<(usize, (String, Outcome))>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(file) = files.get(i) else { break };
+                        mine.push((i, read_one(dir, file, options)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    for (i, result) in done.into_iter().flatten() {
+        slots[i] = Some(result);
+    }
+    slots
+        .into_iter()
+        .zip(files)
+        .map(|(slot, file)| {
+            slot.unwrap_or_else(|| {
+                let e = Error::Corpus {
+                    file: file.rel.clone(),
+                    line: 0,
+                    message: "was not read".into(),
+                };
+                (format!("{}\0unread", file.rel), Outcome::Failed(e))
+            })
+        })
+        .collect()
+}
+
+/// One file: its stamp (taken from the open file before reading it) and what it gave.
+fn read_one(dir: &Path, file: &walk::CorpusFile, options: &LoadOptions) -> (String, Outcome) {
+    let (handle, meta) = match files::open_regular(&file.path, file.follow) {
+        Ok(opened) => opened,
+        Err(e) => {
+            return (
+                format!("{}\0unreadable", file.rel),
+                Outcome::Failed(Error::io(dir.join(&file.rel), e)),
+            )
+        }
+    };
+    let stamp = walk::stamp(&file.rel, &meta);
+    if NON_SECTION_FILES.contains(&file.rel.as_str()) {
+        let outcome = match files::read_bounded(handle, MAX_GLOSSARY_BYTES) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Outcome::Glossary(text),
+                Err(_) => Outcome::Failed(Error::Corpus {
+                    file: file.rel.clone(),
+                    line: 1,
+                    message: "not valid UTF-8 text".into(),
+                }),
+            },
+            Err(e) => Outcome::Failed(Error::io(dir.join(&file.rel), e)),
+        };
+        return (stamp, outcome);
+    }
+    let outcome = match read_opened(handle, &file.rel, options) {
+        Ok(load) => Outcome::Loaded(load),
+        Err(e) => Outcome::Failed(e),
+    };
+    (stamp, outcome)
 }
 
 /// Parses one file's text by its extension; `None` for an extension tipdex does not read.

@@ -194,7 +194,7 @@ pub fn extract_checked(bytes: &[u8], extractor: &PdfExtractor) -> Result<Vec<Str
 pub fn classify(pages: &[String]) -> PdfText {
     let extracted = Extracted::from_pages(pages);
     let count = extracted.pages.max(1);
-    if extracted.text_chars() < MIN_CHARS_PER_PAGE * count as usize {
+    if !extracted.has_text(MIN_CHARS_PER_PAGE * count as usize) {
         return PdfText::Scanned { pages: count };
     }
     PdfText::Text(extracted)

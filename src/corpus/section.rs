@@ -222,6 +222,9 @@ impl fmt::Display for Warning {
 
 /// Collapses every run of whitespace (non-breaking spaces included) into one space and trims.
 pub fn normalize_whitespace(text: &str) -> String {
+    if is_normalized(text) {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split(char::is_whitespace).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
@@ -230,6 +233,20 @@ pub fn normalize_whitespace(text: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// Whether `text` has no whitespace but single ASCII spaces between words.
+fn is_normalized(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let ascii_ok = bytes.windows(2).all(|w| !(w[0] == b' ' && w[1] == b' '))
+        && bytes
+            .iter()
+            .all(|&b| b == b' ' || !(b.is_ascii_whitespace() || b == 0x0b));
+    // Non-ASCII whitespace (no-break spaces, ...) needs the slow path.
+    ascii_ok && (text.is_ascii() || !text.chars().any(|c| c.is_whitespace() && c != ' '))
 }
 
 /// Turns any text into an id fragment: lowercase ASCII letters and digits joined by `-`.

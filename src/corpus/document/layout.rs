@@ -38,6 +38,10 @@ static PARAGRAPH_START: LazyLock<Regex> =
 
 /// Whether a line is printed furniture wherever it stands (page and job numbers).
 fn is_furniture_pattern(text: &str, at_edge: bool) -> bool {
+    // Furniture lines are short: a line of text is not matched against the patterns.
+    if text.len() > 80 {
+        return false;
+    }
     JOB_NUMBER.is_match(text) || BARCODE.is_match(text) || (at_edge && PAGE_NUMBER.is_match(text))
 }
 

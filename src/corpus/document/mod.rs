@@ -81,12 +81,17 @@ impl Extracted {
         }
     }
 
-    /// Characters of text, whitespace excluded (a scan has next to none).
-    pub fn text_chars(&self) -> usize {
-        self.blocks
-            .iter()
-            .map(|b| b.text.chars().filter(|c| !c.is_whitespace()).count())
-            .sum()
+    /// Whether the blocks hold at least `min` characters of text, whitespace excluded
+    /// (a scan has next to none).
+    pub fn has_text(&self, min: usize) -> bool {
+        let mut seen = 0;
+        for block in &self.blocks {
+            seen += block.text.chars().filter(|c| !c.is_whitespace()).count();
+            if seen >= min {
+                return true;
+            }
+        }
+        false
     }
 }
 

@@ -108,11 +108,19 @@ fn is_numbered(blocks: &[Block]) -> bool {
 }
 
 fn paragraph_number(text: &str) -> Option<u32> {
+    // Most lines do not start with a digit: no regex for them.
+    if !text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
     NUMBERED.captures(text)?.get(1)?.as_str().parse().ok()
 }
 
 /// Whether `text` is a heading by its shape.
 fn looks_like_heading(text: &str) -> bool {
+    let starts_upper = text.chars().next().is_some_and(char::is_uppercase);
+    if !starts_upper || text.len() > 480 {
+        return false;
+    }
     let short = text.chars().count() <= 120;
     let open_end = !text.ends_with(['.', ',', ';', ':']);
     short && ((NUMBERED_HEADING.is_match(text) && open_end) || NAMED_HEADING.is_match(text))
@@ -227,14 +235,47 @@ fn continues_heading(text: &str) -> bool {
         && paragraph_number(text).is_none()
 }
 
-/// Words of the document, lowercased, as printed within lines (hyphenated compounds
-/// included), to decide whether a hyphen at a line end belongs to the word.
+/// The words of the document that decide its broken hyphens: for each word broken at
+/// a line end ("compel-" / "led"), whether the document prints it elsewhere within a
+/// line whole ("compelled") or hyphenated ("non-punishment"). Lowercased.
 struct Vocabulary {
     words: HashSet<String>,
 }
 
+/// The lowercased word a line starts with, and the one it ends with when it ends in a
+/// broken hyphen.
+fn broken_pairs(blocks: &[Block]) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for pair in blocks.windows(2) {
+        let (line, next) = (&pair[0].text, &pair[1].text);
+        let Some(left) = line.split_whitespace().next_back() else {
+            continue;
+        };
+        let Some(left) = left.strip_suffix('-') else {
+            continue;
+        };
+        let left = left.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let right: String = next
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '-')
+            .collect();
+        if !left.is_empty() && right.chars().next().is_some_and(char::is_lowercase) {
+            pairs.push((left.to_lowercase(), right.to_lowercase()));
+        }
+    }
+    pairs
+}
+
 fn vocabulary(blocks: &[Block]) -> Vocabulary {
+    let wanted: HashSet<String> = broken_pairs(blocks)
+        .into_iter()
+        .flat_map(|(l, r)| [format!("{l}-{r}"), format!("{l}{r}")])
+        .collect();
+    let lengths: HashSet<usize> = wanted.iter().map(|w| w.chars().count()).collect();
     let mut words = HashSet::new();
+    if wanted.is_empty() {
+        return Vocabulary { words };
+    }
     for block in blocks {
         let mut tokens = block.text.split_whitespace().peekable();
         while let Some(token) = tokens.next() {
@@ -242,10 +283,13 @@ fn vocabulary(blocks: &[Block]) -> Vocabulary {
             if tokens.peek().is_none() && token.ends_with('-') {
                 continue;
             }
-            let word = token
-                .trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
-                .to_lowercase();
-            if !word.is_empty() {
+            let word = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
+            // Only words as long as a wanted one are lowercased and looked up.
+            if word.is_empty() || !lengths.contains(&word.chars().count()) {
+                continue;
+            }
+            let word = word.to_lowercase();
+            if wanted.contains(&word) {
                 words.insert(word);
             }
         }
@@ -311,12 +355,20 @@ fn split_footnotes(blocks: &[Block]) -> (Vec<Block>, Vec<Footnote>) {
             }
             continue;
         }
-        let starts_note = FOOTNOTE.captures(&block.text).and_then(|c| {
-            let n: u32 = c.get(1)?.as_str().parse().ok()?;
-            let text = c.get(2)?.as_str().to_string();
-            (n == next && (in_notes_on.is_some() || cited_before(&body, block.page, n)))
-                .then_some((n, text))
-        });
+        let digit_first = block
+            .text
+            .as_bytes()
+            .first()
+            .is_some_and(u8::is_ascii_digit);
+        let starts_note = digit_first
+            .then(|| FOOTNOTE.captures(&block.text))
+            .flatten()
+            .and_then(|c| {
+                let n: u32 = c.get(1)?.as_str().parse().ok()?;
+                let text = c.get(2)?.as_str().to_string();
+                (n == next && (in_notes_on.is_some() || cited_before(&body, block.page, n)))
+                    .then_some((n, text))
+            });
         match (starts_note, in_notes_on) {
             (Some((n, text)), _) => {
                 notes.push(Footnote {
