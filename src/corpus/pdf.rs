@@ -400,7 +400,7 @@ fn wait_with_timeout(child: &mut std::process::Child, timeout: Duration) -> Wait
         match child.try_wait() {
             Ok(Some(status)) => return Waited::Exited(status.success()),
             Ok(None) if start.elapsed() >= timeout => {
-                let _ = child.kill();
+                kill_group(child);
                 let _ = child.wait();
                 return Waited::TimedOut;
             }
@@ -409,7 +409,7 @@ fn wait_with_timeout(child: &mut std::process::Child, timeout: Duration) -> Wait
                 pause = (pause * 2).min(Duration::from_millis(50));
             }
             Err(_) => {
-                let _ = child.kill();
+                kill_group(child);
                 let _ = child.wait();
                 return Waited::Exited(false);
             }
@@ -417,9 +417,23 @@ fn wait_with_timeout(child: &mut std::process::Child, timeout: Duration) -> Wait
     }
 }
 
+/// Kills the child and whatever it started (it leads its own process group), so that
+/// nothing keeps its output pipes open.
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: signalling a process group this process created.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+}
+
 #[cfg(unix)]
 fn limit_memory(command: &mut Command, bytes: u64) {
     use std::os::unix::process::CommandExt;
+    command.process_group(0);
     // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
         command.pre_exec(move || {

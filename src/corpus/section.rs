@@ -280,6 +280,21 @@ mod tests {
         );
     }
 
+    /// The slow path, whatever the text.
+    fn normalized_slowly(text: &str) -> String {
+        text.split(char::is_whitespace)
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_changes_nothing(text in "[ a-zé\t\n\u{a0}\u{2003}\u{b}\u{85}.]{0,24}") {
+            proptest::prop_assert_eq!(normalize_whitespace(&text), normalized_slowly(&text));
+        }
+    }
+
     #[test]
     fn slug_folds_accents_and_punctuation() {
         assert_eq!(slug("A/HRC/49/51/Add.1"), "a-hrc-49-51-add-1");

@@ -461,3 +461,69 @@ fn a_bad_extractor_setting_is_an_error_naming_it() {
     );
     assert!(!dir.path().join("index").exists(), "nothing built");
 }
+
+/// A `pdftotext` on the `PATH` that answers `-v` and then does what `script` says with
+/// each file: stands in for an extractor a hostile PDF makes hang or crash.
+fn fake_pdftotext(dir: &Path, script: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let path = bin.join("pdftotext");
+    std::fs::write(
+        &path,
+        format!("#!/bin/sh\nif [ \"$1\" = -v ]; then echo 'pdftotext version 0.fake' >&2; exit 0; fi\n{script}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+#[test]
+fn an_extractor_that_hangs_or_crashes_costs_only_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus_with_reports(dir.path());
+    let path = std::env::var("PATH").unwrap_or_default();
+    for (script, expected) in [
+        (
+            "sleep 600",
+            "took longer than 1 s to extract and was skipped",
+        ),
+        (
+            "echo 'Syntax Error: broken xref' >&2; kill -SEGV $$",
+            "is damaged or unreadable as PDF",
+        ),
+    ] {
+        let bin = fake_pdftotext(dir.path(), script);
+        let started = std::time::Instant::now();
+        let o = tipdex(
+            dir.path(),
+            &["index", "--corpus", "corpus", "--index", "index"],
+        )
+        .env("PATH", format!("{}:{path}", bin.display()))
+        .env("TIPDEX_PDF_EXTRACTOR", "pdftotext")
+        .env("TIPDEX_EXTRACT_TIMEOUT_SECS", "1")
+        .output()
+        .unwrap();
+        let err = stderr(&o);
+        assert!(o.status.success(), "{err}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the hung extractor was stopped"
+        );
+        for file in ["reports/G2105291.pdf", "reports/A-HRC-47-34_F.pdf"] {
+            assert!(
+                err.contains(&format!("{file}: skipped: {expected}")),
+                "{script}: {err}"
+            );
+        }
+        let o = run_in(
+            dir.path(),
+            &["query", "--json", "--index", "index", "Mullally"],
+        );
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(
+            v["total_hits"].as_u64().unwrap() >= 1,
+            "the directory is indexed: {v}"
+        );
+    }
+}

@@ -313,8 +313,10 @@ fn join_line(text: &mut String, line: &str, vocabulary: &Vocabulary) {
         return;
     }
     let left_start = text[..text.len() - 1]
-        .rfind(|c: char| !c.is_alphanumeric() && c != '-')
-        .map_or(0, |at| at + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_alphanumeric() && *c != '-')
+        .map_or(0, |(at, c)| at + c.len_utf8());
     let left = text[left_start..text.len() - 1].to_lowercase();
     let right: String = line
         .chars()
@@ -530,6 +532,15 @@ mod tests {
         assert_eq!(passages[0].text, "First block goes on.");
         assert_eq!(passages[1].number, None);
         assert_eq!(passages[1].page, 3);
+    }
+
+    #[test]
+    fn a_broken_word_after_a_multibyte_character_is_joined_safely() {
+        // Found by the `documents` fuzz target: the word before the hyphen followed a
+        // three-byte character, and the cut fell inside it.
+        let mut text = "criminal records\u{fffd}traf-".to_string();
+        join_line(&mut text, "ficking is", &vocabulary(&[]));
+        assert_eq!(text, "criminal records\u{fffd}trafficking is");
     }
 
     #[test]

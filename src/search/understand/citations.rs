@@ -101,8 +101,13 @@ fn required(clause: Clause) -> Group {
 
 /// An optional group that scores documents and passages in `language`.
 fn preferred_language(language: &str) -> Group {
+    language_bonus(language, 0.5)
+}
+
+/// An optional group adding `weight` (a constant) to sections in `language`.
+fn language_bonus(language: &str, weight: f32) -> Group {
     let mut clause = Clause::typed(language, false, Some(Scope::Language));
-    clause.weight = 0.5;
+    clause.weight = weight;
     Group {
         clauses: vec![clause],
         negated: false,
@@ -110,8 +115,18 @@ fn preferred_language(language: &str) -> Group {
     }
 }
 
-/// A query mostly in French prefers French documents and passages.
+/// A query mostly in French prefers French documents and passages; any other query
+/// breaks ties between language versions in favour of English (the language most of
+/// the directory's users write in, and the UN's first working language) by a margin far
+/// below any word's score.
 pub fn query_language(parsed: &mut ParsedQuery, u: &mut Understanding) {
+    let chosen = parsed
+        .groups
+        .iter()
+        .any(|g| g.clauses.iter().any(|c| c.scope == Some(Scope::Language)));
+    if chosen || parsed.groups.is_empty() {
+        return;
+    }
     let words: Vec<String> = parsed
         .groups
         .iter()
@@ -129,6 +144,8 @@ pub fn query_language(parsed: &mut ParsedQuery, u: &mut Understanding) {
         parsed.groups.push(preferred_language("fr"));
         u.notes
             .push("written in French: French versions first".into());
+    } else {
+        parsed.groups.push(language_bonus("en", 0.02));
     }
 }
 
