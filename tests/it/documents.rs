@@ -527,3 +527,46 @@ fn an_extractor_that_hangs_or_crashes_costs_only_its_file() {
         );
     }
 }
+
+#[test]
+fn passages_filter_by_language_and_document_with_quoted_attributes() {
+    use crate::harness::server::Server;
+    let dir = tempfile::tempdir().unwrap();
+    corpus_with_reports(dir.path());
+    let o = build_index(dir.path(), "corpus", "index");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let server = Server::start(dir.path(), &dir.path().join("index"), &[]);
+    // As instant-meilisearch writes filters: attribute names in quotes.
+    let r = server.post_json(
+        "/indexes/sections/search",
+        &serde_json::json!({"q": "victimes", "filter": "\"kind\"=\"passage\" AND \"language\"=\"fr\"", "limit": 50}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    let hits = v["hits"].as_array().unwrap();
+    assert!(hits.len() >= 10, "{v}");
+    assert!(hits
+        .iter()
+        .all(|h| h["kind"] == "passage" && h["language"] == "fr"));
+    assert!(hits[0]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://undocs.org/fr/"));
+    let document = hits[0]["document"].as_str().unwrap().to_string();
+    let r = server.post_json(
+        "/indexes/sections/search",
+        &serde_json::json!({"q": "", "filter": format!("document = \"{document}\""), "limit": 100}),
+    );
+    let v = r.json();
+    assert_eq!(
+        v["hits"].as_array().unwrap().len(),
+        20,
+        "every passage of the document: {v}"
+    );
+    let r = server.post_json(
+        "/indexes/sections/search",
+        &serde_json::json!({"q": "x", "filter": "\"colour\" = \"red\""}),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["code"], "invalid_search_filter");
+}

@@ -96,6 +96,8 @@ pub fn to_expression(filter: &Filter) -> String {
             FilterField::Kind => "kind",
             FilterField::Year => "year",
             FilterField::Org => "org",
+            FilterField::Language => "language",
+            FilterField::Document => "document",
         }
     }
     fn quote(v: &str) -> String {
@@ -357,6 +359,9 @@ impl Parser<'_> {
                 Ok(inner)
             }
             Tok::Word(ref name) if !is_keyword(name) => self.condition(name, &t),
+            // Meilisearch takes an attribute name in quotes (`"kind" = "report"`, as
+            // instant-meilisearch writes every filter).
+            Tok::Quoted(ref name) => self.condition(name, &t),
             _ => Err(self.unexpected(&t, wanted)),
         }
     }
@@ -367,7 +372,7 @@ impl Parser<'_> {
                 self.text,
                 at.at,
                 &format!(
-                    "attribute `{name}` is not filterable; the filterable attributes are `kind`, `org` and `year`"
+                    "attribute `{name}` is not filterable; the filterable attributes are `kind`, `org`, `year`, `language` and `document`"
                 ),
             )
         })?;
@@ -512,6 +517,14 @@ mod tests {
         assert_eq!(
             p(r#"org = 'it\'s' "#),
             cmp(FilterField::Org, Cmp::Eq, "it's")
+        );
+        // Quoted attribute names, as instant-meilisearch sends them.
+        assert_eq!(
+            p(r#""kind"="report" AND "language" = "fr""#),
+            Filter::And(vec![
+                cmp(FilterField::Kind, Cmp::Eq, "report"),
+                cmp(FilterField::Language, Cmp::Eq, "fr"),
+            ])
         );
     }
 

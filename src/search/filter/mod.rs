@@ -21,6 +21,10 @@ pub enum FilterField {
     Year,
     /// The organization (compared case-insensitively, whole value).
     Org,
+    /// A document's or passage's language (ISO 639-1).
+    Language,
+    /// A passage's document (its id).
+    Document,
 }
 
 impl FilterField {
@@ -30,10 +34,12 @@ impl FilterField {
             "kind" => Ok(FilterField::Kind),
             "year" => Ok(FilterField::Year),
             "org" => Ok(FilterField::Org),
+            "language" => Ok(FilterField::Language),
+            "document" => Ok(FilterField::Document),
             other => Err(Error::InvalidRequest {
                 parameter: "filter".into(),
                 message: format!(
-                    "attribute `{other}` is not filterable (filterable: kind, year, org)"
+                    "attribute `{other}` is not filterable (filterable: kind, year, org, language, document)"
                 ),
             }),
         }
@@ -124,7 +130,7 @@ impl Filter {
                     .parse::<i64>()
                     .map(|_| ())
                     .map_err(|_| invalid(format!("year `{value}` is not a number"))),
-                FilterField::Org => Ok(()),
+                FilterField::Org | FilterField::Language | FilterField::Document => Ok(()),
             }
         };
         match self {

@@ -43,6 +43,8 @@ impl Planner {
                 }
                 FilterField::Org => Node::basic_term(f.org_exact, value.to_lowercase()),
                 FilterField::Year => Node::Year(f.year, value.parse().unwrap_or(i64::MIN)),
+                FilterField::Language => Node::basic_term(f.language, value.to_lowercase()),
+                FilterField::Document => Node::basic_term(f.document, value),
             }
         };
         match filter {
@@ -69,6 +71,8 @@ impl Planner {
                 FilterField::Kind => Node::All,
                 FilterField::Year => Node::Exists("year"),
                 FilterField::Org => Node::Exists("org_exact"),
+                FilterField::Language => Node::Exists("language"),
+                FilterField::Document => Node::Exists("document"),
             },
             Filter::And(all) => Node::Bool(
                 all.iter()
