@@ -37,6 +37,10 @@ pub struct Args {
     /// Show how the query was understood and the score of each hit.
     #[arg(long)]
     pub explain: bool,
+    /// Order by year before relevance: `year:desc` (newest first) or `year:asc`;
+    /// sections without a year come last.
+    #[arg(long, value_name = "year:desc|year:asc", value_parser = parse_sort)]
+    pub sort: Option<tipdex::search::Sort>,
     /// What to search for (words, "phrases", -excluded, OR, field:term).
     #[arg(value_name = "QUERY", required = true, num_args = 1..)]
     pub query: Vec<String>,
@@ -44,6 +48,10 @@ pub struct Args {
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
     s.parse()
+}
+
+fn parse_sort(s: &str) -> Result<tipdex::search::Sort, String> {
+    tipdex::search::Sort::parse(s)
 }
 
 /// Runs the search and prints it.
@@ -63,6 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         limit: fetch,
         offset: args.offset,
         explain: args.explain,
+        sort: args.sort,
         ..SearchRequest::new(args.query.join(" "))
     };
     if let Some(text) = &args.filter {

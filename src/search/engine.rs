@@ -198,6 +198,7 @@ impl Engine {
             &understood,
             &understanding,
             request.filter.as_ref(),
+            request.sort,
             &expander,
         );
         (typed, plan)
@@ -302,6 +303,7 @@ impl Engine {
             order: match plan.order {
                 Order::Relevance => "relevance".into(),
                 Order::Newest => "newest first".into(),
+                Order::Oldest => "oldest first".into(),
             },
             partial_matches: partial,
         }

@@ -29,6 +29,6 @@ pub(crate) mod understand;
 
 pub use engine::Engine;
 pub use request::{
-    Facets, Hit, QueryExplanation, SearchRequest, SearchResponse, Stats, DEFAULT_LIMIT,
-    MAX_EXPLAIN_LIMIT, MAX_LIMIT, MAX_OFFSET,
+    Facets, Hit, QueryExplanation, SearchRequest, SearchResponse, Sort, SortField, Stats,
+    DEFAULT_LIMIT, MAX_EXPLAIN_LIMIT, MAX_LIMIT, MAX_OFFSET,
 };

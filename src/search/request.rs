@@ -41,6 +41,65 @@ pub struct SearchRequest {
     /// (Meilisearch's `facetDistribution`).
     #[serde(default)]
     pub result_facets: bool,
+    /// Sort by an attribute before relevance (`year:desc`); sections without the
+    /// attribute come last either way.
+    #[serde(default)]
+    pub sort: Option<Sort>,
+}
+
+/// A sort on an attribute: sections that match every word are ordered by it, then by
+/// relevance; those that match only some of the words follow, ordered the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sort {
+    /// The attribute (only `year` is sortable).
+    pub field: SortField,
+    /// Largest first.
+    pub descending: bool,
+}
+
+/// The sortable attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortField {
+    /// The year of a report, document or passage.
+    Year,
+}
+
+impl Sort {
+    /// Parses `year:desc`, `year:asc` (or `year`, ascending as in Meilisearch).
+    pub fn parse(text: &str) -> std::result::Result<Sort, String> {
+        let text = text.trim();
+        let (name, direction) = text.split_once(':').unwrap_or((text, "asc"));
+        let field = match name.trim() {
+            "year" => SortField::Year,
+            other => {
+                return Err(format!(
+                    "attribute `{}` is not sortable; the sortable attribute is `year` (`year:asc` or `year:desc`)",
+                    other.chars().take(60).collect::<String>()
+                ))
+            }
+        };
+        let descending = match direction.trim() {
+            "desc" => true,
+            "asc" => false,
+            other => {
+                return Err(format!(
+                    "`{}` is not a sort direction: write `{}:asc` or `{}:desc`",
+                    other.chars().take(20).collect::<String>(),
+                    name.trim(),
+                    name.trim()
+                ))
+            }
+        };
+        Ok(Sort { field, descending })
+    }
+
+    /// As written in a request: `year:desc`.
+    pub fn as_text(&self) -> &'static str {
+        match (self.field, self.descending) {
+            (SortField::Year, true) => "year:desc",
+            (SortField::Year, false) => "year:asc",
+        }
+    }
 }
 
 impl SearchRequest {
@@ -54,6 +113,7 @@ impl SearchRequest {
             explain: false,
             facets: false,
             result_facets: false,
+            sort: None,
         }
     }
 

@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::search::budget::{Budget, Cost};
 use crate::search::filter;
 use crate::search::present::{crop, render::render, Highlighter, Span, Style};
-use crate::search::{Engine, Facets, SearchRequest, MAX_LIMIT, MAX_OFFSET};
+use crate::search::{Engine, Facets, SearchRequest, Sort, MAX_LIMIT, MAX_OFFSET};
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -87,6 +87,8 @@ pub struct MeiliQuery {
     pub show_matches_position: Option<bool>,
     /// Add `_rankingScore` to each hit.
     pub show_ranking_score: Option<bool>,
+    /// Sort rules (`["year:desc"]`): one, on `year`.
+    pub sort: Option<Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -416,6 +418,7 @@ pub fn query_from_url(raw: &str) -> Result<MeiliQuery, ApiError> {
             "cropMarker" => query.crop_marker = Some(value.into_owned()),
             "showMatchesPosition" => query.show_matches_position = Some(flag(&value)),
             "showRankingScore" => query.show_ranking_score = Some(flag(&value)),
+            "sort" => query.sort = Some(list(&value)),
             _ => {}
         }
     }
@@ -610,6 +613,7 @@ fn search_request(
     };
     let mut request = SearchRequest::new(text);
     request.filter = filter;
+    request.sort = sort_of(query)?;
     // Past the deepest offset there is nothing to show (Meilisearch answers no hits).
     let beyond = window.offset > MAX_OFFSET;
     request.offset = if beyond { 0 } else { window.offset };
@@ -617,6 +621,23 @@ fn search_request(
     request.result_facets = with_facets;
     request.validate().map_err(meili_error)?;
     Ok(request)
+}
+
+/// The sort a Meilisearch search asks for: at most one rule, on `year`
+/// (`invalid_search_sort` otherwise, never a silent relevance order).
+fn sort_of(query: &MeiliQuery) -> Result<Option<Sort>, ApiError> {
+    let rules = query.sort.as_deref().unwrap_or_default();
+    let invalid = |message: String| bad(message).meili("invalid_search_sort");
+    match rules {
+        [] => Ok(None),
+        [rule] => Sort::parse(rule)
+            .map(Some)
+            .map_err(|e| invalid(format!("invalid sort `{}`: {e}", truncate(rule, 60)))),
+        _ => Err(invalid(format!(
+            "{} sort rules given: tipdex sorts on one attribute (`year:asc` or `year:desc`)",
+            rules.len()
+        ))),
+    }
 }
 
 /// `facetDistribution`: the counts of the attributes asked for.

@@ -9,7 +9,7 @@ use super::{AppState, Limits};
 use crate::search::budget::Cost;
 use crate::search::filter::{self, Filter};
 use crate::search::suggest::SuggestResponse;
-use crate::search::{SearchRequest, SearchResponse, Stats, DEFAULT_LIMIT};
+use crate::search::{SearchRequest, SearchResponse, Sort, Stats, DEFAULT_LIMIT};
 use crate::Kind;
 use crate::Section;
 use axum::extract::{Path, RawQuery, State};
@@ -19,8 +19,8 @@ use serde_json::{json, Value};
 pub const DEFAULT_SUGGESTIONS: usize = 8;
 
 /// The parameters of `/api/search`.
-pub const SEARCH_PARAMETERS: [&str; 8] = [
-    "q", "limit", "offset", "kind", "year", "filter", "facets", "explain",
+pub const SEARCH_PARAMETERS: [&str; 9] = [
+    "q", "limit", "offset", "kind", "year", "filter", "facets", "explain", "sort",
 ];
 
 /// `GET /health`: the same answer for the native API and Meilisearch clients.
@@ -87,6 +87,9 @@ pub fn search_request(query: &str, limits: &Limits) -> Result<SearchRequest, Api
     }
     if let Some(explain) = params.boolean("explain")? {
         request.explain = explain;
+    }
+    if let Some(sort) = params.one("sort")? {
+        request.sort = Some(Sort::parse(sort).map_err(|e| ApiError::bad_parameter("sort", e))?);
     }
     request.validate()?;
     Ok(request)

@@ -23,3 +23,4 @@ mod server_browser;
 mod server_filter;
 mod server_meili_js;
 mod server_reload;
+mod sorting;

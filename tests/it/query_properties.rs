@@ -45,6 +45,7 @@ proptest! {
         offset in 0usize..60,
         explain in any::<bool>(),
         facets in any::<bool>(),
+        sort in proptest::option::of(any::<bool>()),
     ) {
         let request = SearchRequest {
             query: parts.join(" "),
@@ -54,6 +55,10 @@ proptest! {
             explain,
             facets,
             result_facets: facets,
+            sort: sort.map(|descending| tipdex::search::Sort {
+                field: tipdex::search::SortField::Year,
+                descending,
+            }),
         };
         if explain && limit > tipdex::search::MAX_EXPLAIN_LIMIT {
             // Explanations cost milliseconds a hit: only small pages get them.

@@ -92,7 +92,7 @@ pub(crate) fn kinds_present(info: &BuildInfo) -> [bool; Kind::COUNT] {
 /// Whether every kind present weighs the same in this plan (then results are in
 /// plain relevance order and need no per-document key).
 pub(crate) fn uniform_weights(plan: &Plan, present: &[bool; Kind::COUNT]) -> bool {
-    let weights: Vec<f32> = (0..4)
+    let weights: Vec<f32> = (0..Kind::COUNT)
         .filter(|&k| present[k])
         .map(|k| plan.kind_weights[k])
         .collect();
@@ -120,9 +120,11 @@ impl SortKey {
     /// The key of a hit with this score, kind code, year and corpus position.
     pub(crate) fn key(&self, score: f32, kind_code: u64, year: Option<i64>, ord: u64) -> f64 {
         let tweaked = f64::from(self.weighted(score, kind_code));
+        // Sections without a year come last in either order.
         let by_year = match self.order {
             Order::Relevance => 0.0,
             Order::Newest => year.unwrap_or(0) as f64 * 1e4,
+            Order::Oldest => year.map_or(-1e9, |y| -(y as f64) * 1e4),
         };
         by_year + tweaked - ord as f64 * 1e-9
     }
@@ -136,7 +138,7 @@ impl SortKey {
     pub(crate) fn score(&self, key: f64) -> f64 {
         match self.order {
             Order::Relevance => key,
-            Order::Newest => key.rem_euclid(1e4),
+            Order::Newest | Order::Oldest => key.rem_euclid(1e4),
         }
     }
 }

@@ -16,6 +16,7 @@ use super::expand::{Expander, MAX_QUERY_EXPANSIONS};
 use super::filter::Filter;
 use super::present::Matcher;
 use super::query::{Group, ParsedQuery};
+use super::request::Sort;
 use super::tree::Node;
 use super::understand::Understanding;
 use crate::corpus::Kind;
@@ -33,6 +34,8 @@ pub enum Order {
     Relevance,
     /// Newest year first, then relevance.
     Newest,
+    /// Oldest year first, then relevance (sections without a year last).
+    Oldest,
 }
 
 /// Everything the engine needs to run one search.
@@ -169,6 +172,7 @@ impl Planner {
         parsed: &ParsedQuery,
         understanding: &Understanding,
         filter: Option<&Filter>,
+        sort: Option<Sort>,
         expander: &Expander,
     ) -> Plan {
         let mut groups = self.groups(parsed, expander);
@@ -193,7 +197,14 @@ impl Planner {
         let disjunctive = (groups.required.len() > 1)
             .then(|| assemble(vec![(Occur::Must, any.clone())], &filter_clauses));
         let unfiltered = assemble(vec![(Occur::Must, any)], &query_filters);
-        let (kind_weights, order) = priors(groups.symbolic, understanding, &mut groups.notes);
+        let (kind_weights, mut order) = priors(groups.symbolic, understanding, &mut groups.notes);
+        if let Some(sort) = sort {
+            order = match sort.descending {
+                true => Order::Newest,
+                false => Order::Oldest,
+            };
+            groups.notes.push(format!("sorted by {}", sort.as_text()));
+        }
         Plan {
             conjunctive,
             disjunctive,
