@@ -283,7 +283,7 @@ fn index_description(app: &AppState) -> Value {
     json!({"uid": INDEX_UID, "primaryKey": "id", "createdAt": built, "updatedAt": built})
 }
 
-fn check_uid(uid: &str) -> Result<(), ApiError> {
+pub(super) fn check_uid(uid: &str) -> Result<(), ApiError> {
     if uid == INDEX_UID {
         return Ok(());
     }
@@ -913,7 +913,7 @@ impl Format {
 }
 
 /// `2024-05-01T12:00:00Z` for seconds since the Unix epoch.
-fn rfc3339(secs: u64) -> String {
+pub(super) fn rfc3339(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

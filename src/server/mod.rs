@@ -17,6 +17,7 @@ pub mod documents;
 pub mod error;
 pub mod live;
 pub mod meili;
+mod meili_admin;
 pub mod native;
 pub mod origin;
 mod page;
@@ -129,14 +130,62 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stats", get(native::stats))
         .route("/documents/{id}", get(documents::document))
         .route("/version", get(meili::version))
-        .route("/indexes", get(meili::indexes))
-        .route("/indexes/{uid}", get(meili::index_info))
+        .route("/indexes", get(meili::indexes).post(meili_admin::read_only))
+        .route(
+            "/indexes/{uid}",
+            get(meili::index_info)
+                .patch(meili_admin::read_only)
+                .delete(meili_admin::read_only),
+        )
         .route(
             "/indexes/{uid}/search",
             post(meili::search_post).get(meili::search_get),
         )
-        .route("/indexes/{uid}/documents/{id}", get(meili::document))
+        .route(
+            "/indexes/{uid}/documents/{id}",
+            get(meili::document)
+                .put(meili_admin::read_only)
+                .patch(meili_admin::read_only)
+                .delete(meili_admin::read_only),
+        )
         .route("/multi-search", post(meili::multi_search))
+        .route(
+            "/indexes/{uid}/settings",
+            get(meili_admin::all_settings)
+                .patch(meili_admin::read_only)
+                .put(meili_admin::read_only)
+                .delete(meili_admin::read_only),
+        )
+        .route(
+            "/indexes/{uid}/settings/{name}",
+            get(meili_admin::one_setting)
+                .patch(meili_admin::read_only)
+                .put(meili_admin::read_only)
+                .delete(meili_admin::read_only),
+        )
+        .route("/indexes/{uid}/stats", get(meili_admin::stats_of_index))
+        .route("/stats", get(meili_admin::stats))
+        .route(
+            "/indexes/{uid}/documents",
+            post(meili_admin::read_only)
+                .put(meili_admin::read_only)
+                .delete(meili_admin::read_only),
+        )
+        .route(
+            "/indexes/{uid}/documents/delete-batch",
+            post(meili_admin::read_only),
+        )
+        .route(
+            "/indexes/{uid}/documents/delete",
+            post(meili_admin::read_only),
+        )
+        .route(
+            "/indexes/{uid}/documents/edit",
+            post(meili_admin::read_only),
+        )
+        .route("/swap-indexes", post(meili_admin::read_only))
+        .route("/dumps", post(meili_admin::read_only))
+        .route("/snapshots", post(meili_admin::read_only))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -11,6 +11,7 @@ mod domain;
 mod hardening;
 mod hardening_http;
 mod load;
+mod meili_admin;
 mod query_properties;
 mod quickwit;
 mod relevance;

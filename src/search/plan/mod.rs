@@ -192,10 +192,23 @@ impl Planner {
             .map(|q| (Occur::Must, q.clone()))
             .collect();
         core.extend(groups.optional.iter().map(|q| (Occur::Should, q.clone())));
+        // The preferred language's documents and passages gain a constant.
+        // (Only beside required words: alone among optional ones it would match by itself.)
+        let language = understanding
+            .language
+            .filter(|_| !groups.required.is_empty())
+            .map(|(language, weight)| {
+                let term = Node::basic_term(self.fields.language, language);
+                (Occur::Should, Node::Const(Box::new(term), weight))
+            });
+        core.extend(language.clone());
         let any = groups.any_required();
         let conjunctive = assemble(core, &filter_clauses);
-        let disjunctive = (groups.required.len() > 1)
-            .then(|| assemble(vec![(Occur::Must, any.clone())], &filter_clauses));
+        let disjunctive = (groups.required.len() > 1).then(|| {
+            let mut clauses = vec![(Occur::Must, any.clone())];
+            clauses.extend(language.clone());
+            assemble(clauses, &filter_clauses)
+        });
         let unfiltered = assemble(vec![(Occur::Must, any)], &query_filters);
         let (kind_weights, mut order) = priors(groups.symbolic, understanding, &mut groups.notes);
         if let Some(sort) = sort {

@@ -58,7 +58,7 @@ pub fn citations(parsed: &mut ParsedQuery, u: &mut Understanding) {
         at + 1,
         required(Clause::typed(&number, false, Some(Scope::Paragraph))),
     );
-    parsed.groups.push(preferred_language(language));
+    u.language = Some((language, PREFERRED));
     u.notes.push(format!(
         "a citation: paragraph {number} of {symbol} (the {language} version first)"
     ));
@@ -99,21 +99,10 @@ fn required(clause: Clause) -> Group {
     }
 }
 
-/// An optional group that scores documents and passages in `language`.
-fn preferred_language(language: &str) -> Group {
-    language_bonus(language, 0.5)
-}
-
-/// An optional group adding `weight` (a constant) to sections in `language`.
-fn language_bonus(language: &str, weight: f32) -> Group {
-    let mut clause = Clause::typed(language, false, Some(Scope::Language));
-    clause.weight = weight;
-    Group {
-        clauses: vec![clause],
-        negated: false,
-        optional: true,
-    }
-}
+/// What a preferred language adds to a section's score.
+const PREFERRED: f32 = 1.0;
+/// What English adds when no language is asked for: a tie-break between versions.
+const TIE_BREAK: f32 = 0.04;
 
 /// A query mostly in French prefers French documents and passages; any other query
 /// breaks ties between language versions in favour of English (the language most of
@@ -124,7 +113,7 @@ pub fn query_language(parsed: &mut ParsedQuery, u: &mut Understanding) {
         .groups
         .iter()
         .any(|g| g.clauses.iter().any(|c| c.scope == Some(Scope::Language)));
-    if chosen || parsed.groups.is_empty() {
+    if chosen || u.language.is_some() || parsed.groups.is_empty() {
         return;
     }
     let words: Vec<String> = parsed
@@ -141,11 +130,11 @@ pub fn query_language(parsed: &mut ParsedQuery, u: &mut Understanding) {
         .filter(|w| w.chars().any(|c| "éèêàçôûî".contains(c)))
         .count();
     if french >= 1 && french + accented >= 2 && words.len() >= 2 {
-        parsed.groups.push(preferred_language("fr"));
+        u.language = Some(("fr", PREFERRED));
         u.notes
             .push("written in French: French versions first".into());
     } else {
-        parsed.groups.push(language_bonus("en", 0.02));
+        u.language = Some(("en", TIE_BREAK));
     }
 }
 

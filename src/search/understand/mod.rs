@@ -63,6 +63,9 @@ pub struct Understanding {
     pub intents: Intents,
     /// Human-readable notes (shown by `--explain`).
     pub notes: Vec<String>,
+    /// The language whose documents and passages are preferred, and by how much (a
+    /// constant added to their score).
+    pub language: Option<(&'static str, f32)>,
 }
 
 /// [`understand_with`], indexing the glossary's terms first.
