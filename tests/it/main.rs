@@ -23,5 +23,6 @@ mod server;
 mod server_browser;
 mod server_filter;
 mod server_meili_js;
+mod server_meili_py;
 mod server_reload;
 mod sorting;
