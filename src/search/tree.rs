@@ -51,6 +51,16 @@ pub enum Node {
         /// The prefix.
         prefix: String,
     },
+    /// Terms of a raw (untokenized) field holding `text` anywhere, or at its start,
+    /// compared case-insensitively (a constant score; filters only).
+    Contains {
+        /// The field.
+        field: Field,
+        /// The text the term holds.
+        text: String,
+        /// Only at the start of the term (`STARTS WITH`).
+        at_start: bool,
+    },
     /// Clauses combined: `Must` all, `Should` scores, `MustNot` excludes.
     Bool(Vec<(Occur, Node)>),
     /// A score multiplied (0 makes a scoreless filter).
@@ -101,7 +111,10 @@ impl Node {
     /// tantivy would otherwise open an empty dictionary for each of them at every use.
     pub fn without_fields(&self, absent: &[Field]) -> Node {
         match self {
-            Node::Term { field, .. } | Node::Phrase { field, .. } | Node::Prefix { field, .. }
+            Node::Term { field, .. }
+            | Node::Phrase { field, .. }
+            | Node::Prefix { field, .. }
+            | Node::Contains { field, .. }
                 if absent.contains(field) =>
             {
                 Node::Empty

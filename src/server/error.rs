@@ -111,6 +111,11 @@ impl ApiError {
             Flavor::Meili => {
                 let kind = if self.status.is_server_error() {
                     "internal"
+                } else if matches!(
+                    self.code.as_str(),
+                    "invalid_api_key" | "missing_authorization_header" | "missing_master_key"
+                ) {
+                    "auth"
                 } else {
                     "invalid_request"
                 };

@@ -49,9 +49,11 @@ pub const MAX_TAG_CHARS: usize = 256;
 /// The attributes `filter` and `facets` accept.
 pub const FILTERABLE: [&str; 3] = ["kind", "org", "year"];
 
-/// One search, as the Meilisearch clients send it.
+/// One search, as the Meilisearch clients send it. A field Meilisearch does not know is
+/// refused (`bad_request`), as Meilisearch refuses it; one it knows and tipdex cannot
+/// honour is refused with Meilisearch's code for that parameter ([`check_supported`]).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MeiliQuery {
     /// The index (in `/multi-search`).
     pub index_uid: Option<String>,
@@ -89,6 +91,114 @@ pub struct MeiliQuery {
     pub show_ranking_score: Option<bool>,
     /// Sort rules (`["year:desc"]`): one, on `year`.
     pub sort: Option<Vec<String>>,
+    /// Meilisearch's rule for dropping words: `last` (its default) and `frequency` are
+    /// accepted — tipdex ranks sections that match more of the words first and keeps
+    /// those matching fewer below them, whichever is given; `all` is refused.
+    pub matching_strategy: Option<String>,
+    /// Only `["*"]` (every searchable attribute) is accepted.
+    pub attributes_to_search_on: Option<Vec<String>>,
+    /// Accepted: tipdex analyses English and French text the same way whatever is given.
+    pub locales: Option<Vec<String>>,
+    /// Refused when true (tipdex has no per-rule score details).
+    pub show_ranking_score_details: Option<bool>,
+    /// Refused (no distinct attribute).
+    pub distinct: Option<Value>,
+    /// Refused (scores are not normalized to Meilisearch's 0–1 scale).
+    pub ranking_score_threshold: Option<Value>,
+    /// Refused (no embedder).
+    pub hybrid: Option<Value>,
+    /// Refused (no embedder).
+    pub vector: Option<Value>,
+    /// Accepted when false; refused when true (no vectors are stored).
+    pub retrieve_vectors: Option<bool>,
+    /// Refused (multi-search without federation only).
+    pub federation_options: Option<Value>,
+}
+
+/// Refuses the Meilisearch parameters tipdex cannot honour, each with Meilisearch's own
+/// error code for it, rather than answering as if it had honoured them.
+fn check_supported(query: &MeiliQuery) -> Result<(), ApiError> {
+    let refuse = |code: &str, message: String| Err(bad(message).meili(code));
+    if let Some(strategy) = query.matching_strategy.as_deref() {
+        match strategy {
+            "last" | "frequency" => {}
+            "all" => {
+                return refuse(
+                    "invalid_search_matching_strategy",
+                    "`matchingStrategy: \"all\"` is not supported: tipdex ranks sections that match every word first and keeps those that match fewer below them (as `last` does)".into(),
+                )
+            }
+            other => {
+                return refuse(
+                    "invalid_search_matching_strategy",
+                    format!(
+                        "unknown value `{}` at `.matchingStrategy`: expected one of `last`, `all`, `frequency`",
+                        truncate(other, 40)
+                    ),
+                )
+            }
+        }
+    }
+    if let Some(attributes) = &query.attributes_to_search_on {
+        if !attributes.iter().all(|a| a == "*") {
+            return refuse(
+                "invalid_search_attributes_to_search_on",
+                "`attributesToSearchOn` is not supported beyond `[\"*\"]`: tipdex searches every searchable attribute, each with its own weight".into(),
+            );
+        }
+    }
+    let refused: [(&str, bool, &str); 7] = [
+        (
+            "showRankingScoreDetails",
+            query.show_ranking_score_details == Some(true),
+            "invalid_search_show_ranking_score_details",
+        ),
+        (
+            "distinct",
+            query.distinct.as_ref().is_some_and(|v| !v.is_null()),
+            "invalid_search_distinct",
+        ),
+        (
+            "rankingScoreThreshold",
+            query
+                .ranking_score_threshold
+                .as_ref()
+                .is_some_and(|v| !v.is_null()),
+            "invalid_search_ranking_score_threshold",
+        ),
+        (
+            "hybrid",
+            query.hybrid.as_ref().is_some_and(|v| !v.is_null()),
+            "invalid_search_hybrid_query",
+        ),
+        (
+            "vector",
+            query.vector.as_ref().is_some_and(|v| !v.is_null()),
+            "invalid_search_vector",
+        ),
+        (
+            "retrieveVectors",
+            query.retrieve_vectors == Some(true),
+            "invalid_search_retrieve_vectors",
+        ),
+        (
+            "federationOptions",
+            query
+                .federation_options
+                .as_ref()
+                .is_some_and(|v| !v.is_null()),
+            "invalid_multi_search_federation_options",
+        ),
+    ];
+    for (name, given, code) in refused {
+        if given {
+            return refuse(
+                code,
+                format!("`{name}` is not supported by tipdex (see the README's Meilisearch compatibility table)"),
+            );
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Serialize)]
@@ -319,7 +429,7 @@ fn meili_error(e: Error) -> ApiError {
 
 /// Reads a JSON body of at most `limits.max_body_bytes`, within `limits.request_timeout`.
 /// An empty body is `{}`.
-async fn read_json<T: serde::de::DeserializeOwned>(
+pub(super) async fn read_json<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: Body,
     limits: &Limits,
@@ -419,7 +529,26 @@ pub fn query_from_url(raw: &str) -> Result<MeiliQuery, ApiError> {
             "showMatchesPosition" => query.show_matches_position = Some(flag(&value)),
             "showRankingScore" => query.show_ranking_score = Some(flag(&value)),
             "sort" => query.sort = Some(list(&value)),
-            _ => {}
+            "matchingStrategy" => query.matching_strategy = Some(value.into_owned()),
+            "attributesToSearchOn" => query.attributes_to_search_on = Some(list(&value)),
+            "locales" => query.locales = Some(list(&value)),
+            "showRankingScoreDetails" => query.show_ranking_score_details = Some(flag(&value)),
+            "distinct" => query.distinct = Some(Value::String(value.into_owned())),
+            "rankingScoreThreshold" => {
+                query.ranking_score_threshold = Some(Value::String(value.into_owned()))
+            }
+            "hybridEmbedder" | "hybridSemanticRatio" => {
+                query.hybrid = Some(Value::String(value.into_owned()))
+            }
+            "vector" => query.vector = Some(Value::String(value.into_owned())),
+            "retrieveVectors" => query.retrieve_vectors = Some(flag(&value)),
+            other => {
+                return Err(bad(format!(
+                    "unknown parameter `{}`: expected one of `q`, `offset`, `limit`, `page`, `hitsPerPage`, `filter`, `facets`, `sort`, `attributesToRetrieve`, `attributesToHighlight`, `attributesToCrop`, `cropLength`, `cropMarker`, `highlightPreTag`, `highlightPostTag`, `showMatchesPosition`, `showRankingScore`, `showRankingScoreDetails`, `matchingStrategy`, `attributesToSearchOn`, `locales`, `distinct`, `rankingScoreThreshold`, `hybridEmbedder`, `hybridSemanticRatio`, `vector`, `retrieveVectors`",
+                    truncate(other, 40)
+                ))
+                .meili("bad_request"))
+            }
         }
     }
     Ok(query)
@@ -499,6 +628,7 @@ pub fn search(
     let text = query.q.clone().unwrap_or_default();
     check_query_length("q", &text, limits).map_err(|e| e.meili("invalid_search_q"))?;
     check_tags(query)?;
+    check_supported(query)?;
     let window = PageWindow::of(query);
     let facets = facet_names(query.facets.as_deref())?;
     let request = search_request(query, &text, &window, !facets.is_empty())?;
@@ -946,8 +1076,8 @@ mod tests {
 
     #[test]
     fn url_parameters() {
-        let q = query_from_url("q=GRETA&limit=5&facets=kind,year&showMatchesPosition=true&x=1")
-            .unwrap();
+        let q =
+            query_from_url("q=GRETA&limit=5&facets=kind,year&showMatchesPosition=true").unwrap();
         assert_eq!(q.q.as_deref(), Some("GRETA"));
         assert_eq!(q.limit, Some(5));
         assert_eq!(q.facets, Some(vec!["kind".to_string(), "year".to_string()]));
@@ -956,5 +1086,9 @@ mod tests {
         assert_eq!(e.code, "invalid_search_limit");
         let e = query_from_url("hitsPerPage=-1").unwrap_err();
         assert_eq!(e.code, "invalid_search_hits_per_page");
+        // A parameter Meilisearch does not know is refused, as Meilisearch refuses it.
+        let e = query_from_url("q=GRETA&x=1").unwrap_err();
+        assert_eq!(e.code, "bad_request");
+        assert!(e.message.contains("`x`"), "{}", e.message);
     }
 }

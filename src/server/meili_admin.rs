@@ -88,10 +88,11 @@ fn index_stats(app: &AppState) -> Value {
     let engine = app.live.engine();
     let info = engine.info();
     let total = info.total;
+    let bytes = engine.stats().index_bytes;
     json!({
         "numberOfDocuments": total,
-        "rawDocumentDbSize": engine.stats().index_bytes,
-        "avgDocumentSize": engine.stats().index_bytes / (total.max(1) as u64),
+        "rawDocumentDbSize": bytes,
+        "avgDocumentSize": bytes / (total.max(1) as u64),
         "isIndexing": false,
         "numberOfEmbeddings": 0,
         "numberOfEmbeddedDocuments": 0,
@@ -111,9 +112,10 @@ pub async fn stats_of_index(
 /// `GET /stats`.
 pub async fn stats(State(app): State<AppState>) -> SafeJson<Value> {
     let engine = app.live.engine();
+    let bytes = engine.stats().index_bytes;
     SafeJson(json!({
-        "databaseSize": engine.stats().index_bytes,
-        "usedDatabaseSize": engine.stats().index_bytes,
+        "databaseSize": bytes,
+        "usedDatabaseSize": bytes,
         "lastUpdate": rfc3339(engine.info().built_at),
         "indexes": { INDEX_UID: index_stats(&app) },
     }))
@@ -133,6 +135,58 @@ pub async fn read_only(method: Method, uri: Uri) -> ApiError {
         ),
     )
     .meili("invalid_api_key")
+}
+
+/// `/keys` and `/keys/{key}`, any method: tipdex runs as Meilisearch runs without a
+/// master key — every search route is open and there are no keys to manage.
+pub async fn keys() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "missing_master_key",
+        "Meilisearch is running without a master key. To access this API endpoint, you must have set a master key at launch.",
+    )
+    .meili("missing_master_key")
+}
+
+/// `GET /tasks` and `GET /batches`: none — the index is built by `tipdex index`, never
+/// by a task.
+pub async fn tasks() -> SafeJson<Value> {
+    SafeJson(json!({ "results": [], "total": 0, "limit": 20, "from": null, "next": null }))
+}
+
+/// `GET /tasks/{uid}`: no task exists.
+pub async fn task(Path(task): Path<String>) -> ApiError {
+    let task: String = task.chars().take(40).collect();
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "task_not_found",
+        format!("Task `{task}` not found."),
+    )
+    .meili("task_not_found")
+}
+
+/// `GET /batches/{uid}`: no batch exists.
+pub async fn batch(Path(batch): Path<String>) -> ApiError {
+    let batch: String = batch.chars().take(40).collect();
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "batch_not_found",
+        format!("Batch `{batch}` not found."),
+    )
+    .meili("batch_not_found")
+}
+
+/// `POST /indexes/{uid}/facet-search`: the settings say `facetSearch: false`, and the
+/// answer is Meilisearch's for an index so set (a `refinementList` without `searchable`
+/// needs none: the counts come with every search).
+pub async fn facet_search(Path(uid): Path<String>) -> Result<SafeJson<Value>, ApiError> {
+    check_uid(&uid)?;
+    Err(ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "facet_search_disabled",
+        "The facet search is disabled for this index. tipdex counts facet values with every search (`facets`); searching within facet values is not supported.",
+    )
+    .meili("facet_search_disabled"))
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod error;
 pub mod live;
 pub mod meili;
 mod meili_admin;
+mod meili_documents;
 pub mod native;
 pub mod origin;
 mod page;
@@ -29,7 +30,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use error::ApiError;
 use futures_util::FutureExt;
@@ -167,7 +168,8 @@ pub fn router(state: AppState) -> Router {
         .route("/stats", get(meili_admin::stats))
         .route(
             "/indexes/{uid}/documents",
-            post(meili_admin::read_only)
+            get(meili_documents::list_get)
+                .post(meili_admin::read_only)
                 .put(meili_admin::read_only)
                 .delete(meili_admin::read_only),
         )
@@ -183,6 +185,24 @@ pub fn router(state: AppState) -> Router {
             "/indexes/{uid}/documents/edit",
             post(meili_admin::read_only),
         )
+        .route(
+            "/indexes/{uid}/documents/fetch",
+            post(meili_documents::list_post),
+        )
+        .route(
+            "/indexes/{uid}/facet-search",
+            post(meili_admin::facet_search),
+        )
+        .route("/keys", any(meili_admin::keys))
+        .route("/keys/{key}", any(meili_admin::keys))
+        .route(
+            "/tasks",
+            get(meili_admin::tasks).delete(meili_admin::read_only),
+        )
+        .route("/tasks/cancel", post(meili_admin::read_only))
+        .route("/tasks/{task}", get(meili_admin::task))
+        .route("/batches", get(meili_admin::tasks))
+        .route("/batches/{batch}", get(meili_admin::batch))
         .route("/swap-indexes", post(meili_admin::read_only))
         .route("/dumps", post(meili_admin::read_only))
         .route("/snapshots", post(meili_admin::read_only))

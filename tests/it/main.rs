@@ -12,6 +12,7 @@ mod hardening;
 mod hardening_http;
 mod load;
 mod meili_admin;
+mod meili_params;
 mod query_properties;
 mod quickwit;
 mod relevance;

@@ -162,3 +162,47 @@ fn documents_on_the_page_in_a_real_browser() {
         "{stdout}"
     );
 }
+
+/// Issue 18: an InstantSearch page through instant-meilisearch, the libraries unchanged
+/// (tests/js/instantsearch.mjs: InstantSearch.js 4.118.1, instant-meilisearch 0.31.3,
+/// meilisearch 0.57.0): searchBox, hits with Highlight and Snippet, refinementList on
+/// kind and year, sortBy newest/oldest/relevance, pagination, stats, clearRefinements,
+/// with no console error and no failed request.
+#[test]
+fn an_instantsearch_page_in_a_real_browser() {
+    let Some(chromium) = chromium() else {
+        eprintln!("SKIPPED an_instantsearch_page_in_a_real_browser: chromium is not installed");
+        return;
+    };
+    if !have("node") || !js_packages() || !instantsearch_packages() {
+        eprintln!("SKIPPED an_instantsearch_page_in_a_real_browser: node or the tests/js packages are missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy_shipped_corpus(&dir.path().join("corpus"));
+    let o = build_index(dir.path(), "corpus", "index");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let server = Server::start(dir.path(), &dir.path().join("index"), &[]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/instantsearch.mjs");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(server.url())
+        .arg(&chromium)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "instantsearch.mjs failed:\n{stdout}\n{}\nserver:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.stderr()
+    );
+    for check in [
+        "ticking a kind narrows the hits",
+        "sorting newest first orders the hits by year",
+        "no console error and no failed request",
+    ] {
+        assert!(stdout.contains(&format!("ok - {check}")), "{stdout}");
+    }
+}

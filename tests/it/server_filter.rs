@@ -10,7 +10,9 @@ fn field() -> impl Strategy<Value = FilterField> {
     prop_oneof![
         Just(FilterField::Kind),
         Just(FilterField::Year),
-        Just(FilterField::Org)
+        Just(FilterField::Org),
+        Just(FilterField::Language),
+        Just(FilterField::Document)
     ]
 }
 
@@ -30,6 +32,8 @@ fn filter() -> impl Strategy<Value = Filter> {
         (field(), cmp(), any::<String>()).prop_map(|(f, c, v)| Filter::Compare(f, c, v)),
         (field(), prop::collection::vec(any::<String>(), 0..4)).prop_map(|(f, v)| Filter::In(f, v)),
         field().prop_map(Filter::Exists),
+        (field(), any::<String>()).prop_map(|(f, v)| Filter::Contains(f, v)),
+        (field(), any::<String>()).prop_map(|(f, v)| Filter::StartsWith(f, v)),
     ];
     leaf.prop_recursive(4, 24, 3, |inner| {
         prop_oneof![
@@ -58,6 +62,9 @@ fn filterish() -> impl Strategy<Value = String> {
         Just("or"),
         Just("NOT"),
         Just("IN"),
+        Just("CONTAINS"),
+        Just("STARTS"),
+        Just("WITH"),
         Just("EXISTS"),
         Just("IS"),
         Just("NULL"),

@@ -5,10 +5,7 @@
 // The index must hold the shipped corpus plus the generated report A/HRC/47/34 (English
 // and French PDFs; see tests/it/server_browser.rs). Exits non-zero on any failure.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { openBrowser } from './browser.mjs';
 
 const [base, executablePath] = process.argv.slice(2);
 if (!base || !executablePath) {
@@ -16,35 +13,8 @@ if (!base || !executablePath) {
   process.exit(2);
 }
 
-const profile = mkdtempSync(join(tmpdir(), 'tipdex-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-  viewport: { width: 1100, height: 900 },
-});
-// A first run beside other work can be slow: generous waits, never a fixed sleep.
-context.setDefaultTimeout(60000);
-const page = context.pages()[0] ?? (await context.newPage());
-const problems = [];
-page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
-page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-
-let failed = false;
-async function check(name, fn) {
-  try {
-    await fn();
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed = true;
-    console.error(`not ok - ${name}`);
-    console.error(e);
-  }
-}
+const browser = await openBrowser(executablePath);
+const { context, page, check } = browser;
 
 try {
   await page.goto(`${base}/?q=${encodeURIComponent('cannabis farms')}`);
@@ -86,11 +56,8 @@ try {
   });
 
   await check('no script errors and no failed requests', async () => {
-    const relevant = problems.filter((p) => !p.includes('favicon'));
-    assert.deepEqual(relevant, []);
+    assert.deepEqual(browser.relevantProblems(), []);
   });
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await browser.finish();
 }
-process.exit(failed ? 1 : 0);

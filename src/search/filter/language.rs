@@ -125,6 +125,8 @@ pub fn to_expression(filter: &Filter) -> String {
                 .join(", ")
         ),
         Filter::Exists(f) => format!("{} EXISTS", field(*f)),
+        Filter::Contains(f, v) => format!("{} CONTAINS {}", field(*f), quote(v)),
+        Filter::StartsWith(f, v) => format!("{} STARTS WITH {}", field(*f), quote(v)),
         Filter::And(all) => join(all, " AND "),
         Filter::Or(all) => join(all, " OR "),
         Filter::Not(inner) => format!("NOT ({})", to_expression(inner)),
@@ -376,7 +378,7 @@ impl Parser<'_> {
                 ),
             )
         })?;
-        let ops = "an operator: `=`, `!=`, `>`, `>=`, `<`, `<=`, `IN`, `NOT IN`, `EXISTS`, `NOT EXISTS`, `IS NULL`, `IS EMPTY` or `TO`";
+        let ops = "an operator: `=`, `!=`, `>`, `>=`, `<`, `<=`, `IN`, `NOT IN`, `EXISTS`, `NOT EXISTS`, `IS NULL`, `IS EMPTY`, `CONTAINS`, `STARTS WITH` or `TO`";
         let Some(t) = self.next() else {
             return Err(self.end(ops));
         };
@@ -384,16 +386,28 @@ impl Parser<'_> {
             Tok::Op(cmp) => Ok(Filter::Compare(field, cmp, self.value()?)),
             Tok::Word(ref w) if w.eq_ignore_ascii_case("IN") => Ok(Filter::In(field, self.list()?)),
             Tok::Word(ref w) if w.eq_ignore_ascii_case("EXISTS") => Ok(Filter::Exists(field)),
+            Tok::Word(ref w) if w.eq_ignore_ascii_case("CONTAINS") => {
+                Ok(Filter::Contains(field, self.value()?))
+            }
+            Tok::Word(ref w) if w.eq_ignore_ascii_case("STARTS") => self.starts_with(field),
             Tok::Word(ref w) if w.eq_ignore_ascii_case("NOT") => {
+                let wanted = "`IN`, `EXISTS`, `CONTAINS` or `STARTS WITH` after `NOT`";
                 if self.eat_keyword("IN") {
                     Ok(Filter::Not(Box::new(Filter::In(field, self.list()?))))
                 } else if self.eat_keyword("EXISTS") {
                     Ok(Filter::Not(Box::new(Filter::Exists(field))))
+                } else if self.eat_keyword("CONTAINS") {
+                    Ok(Filter::Not(Box::new(Filter::Contains(
+                        field,
+                        self.value()?,
+                    ))))
+                } else if self.eat_keyword("STARTS") {
+                    Ok(Filter::Not(Box::new(self.starts_with(field)?)))
                 } else {
                     let next = self.peek().cloned();
                     Err(match next {
-                        Some(n) => self.unexpected(&n, "`IN` or `EXISTS` after `NOT`"),
-                        None => self.end("`IN` or `EXISTS` after `NOT`"),
+                        Some(n) => self.unexpected(&n, wanted),
+                        None => self.end(wanted),
                     })
                 }
             }
@@ -427,6 +441,18 @@ impl Parser<'_> {
             }
             _ => Err(self.unexpected(&t, ops)),
         }
+    }
+
+    /// The rest of `STARTS WITH value`, after `STARTS`.
+    fn starts_with(&mut self, field: FilterField) -> Result<Filter, String> {
+        if !self.eat_keyword("WITH") {
+            let next = self.peek().cloned();
+            return Err(match next {
+                Some(n) => self.unexpected(&n, "`WITH` after `STARTS`"),
+                None => self.end("`WITH` after `STARTS`"),
+            });
+        }
+        Ok(Filter::StartsWith(field, self.value()?))
     }
 
     fn value(&mut self) -> Result<String, String> {
@@ -473,7 +499,8 @@ impl Parser<'_> {
 
 fn is_keyword(word: &str) -> bool {
     [
-        "AND", "OR", "NOT", "IN", "EXISTS", "IS", "NULL", "EMPTY", "TO",
+        "AND", "OR", "NOT", "IN", "EXISTS", "IS", "NULL", "EMPTY", "TO", "CONTAINS", "STARTS",
+        "WITH",
     ]
     .iter()
     .any(|k| word.eq_ignore_ascii_case(k))
@@ -556,6 +583,28 @@ mod tests {
         );
         assert_eq!(p("year IS NOT NULL"), Filter::Exists(FilterField::Year));
         assert_eq!(
+            p(r#"org CONTAINS "europe""#),
+            Filter::Contains(FilterField::Org, "europe".into())
+        );
+        assert_eq!(
+            p(r#""org" starts with 'Council of' AND document NOT CONTAINS _F"#),
+            Filter::And(vec![
+                Filter::StartsWith(FilterField::Org, "Council of".into()),
+                Filter::Not(Box::new(Filter::Contains(
+                    FilterField::Document,
+                    "_F".into()
+                ))),
+            ])
+        );
+        assert_eq!(
+            p("org NOT STARTS WITH un"),
+            Filter::Not(Box::new(Filter::StartsWith(FilterField::Org, "un".into())))
+        );
+        assert!(parse("org STARTS europe")
+            .unwrap_err()
+            .contains("`WITH` after `STARTS`"));
+        assert!(parse("org CONTAINS").unwrap_err().contains("a value"));
+        assert_eq!(
             p("year 2019 TO 2021"),
             Filter::And(vec![
                 cmp(FilterField::Year, Cmp::Ge, "2019"),
@@ -623,6 +672,8 @@ mod tests {
             Filter::Or(vec![
                 cmp(FilterField::Year, Cmp::Gt, "2000"),
                 Filter::Exists(FilterField::Org),
+                Filter::Contains(FilterField::Org, "it's".into()),
+                Filter::StartsWith(FilterField::Document, "G21".into()),
             ]),
         ]);
         assert_eq!(p(&to_expression(&f)), f);

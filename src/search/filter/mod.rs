@@ -72,6 +72,10 @@ pub enum Filter {
     In(FilterField, Vec<String>),
     /// `field EXISTS`
     Exists(FilterField),
+    /// `field CONTAINS value`: the value holds this text (case-insensitive).
+    Contains(FilterField, String),
+    /// `field STARTS WITH value`: the value begins with this text (case-insensitive).
+    StartsWith(FilterField, String),
     /// All of these.
     And(Vec<Filter>),
     /// Any of these.
@@ -147,6 +151,14 @@ impl Filter {
             }
             Filter::In(field, values) => values.iter().try_for_each(|v| check_value(*field, v)),
             Filter::Exists(_) => Ok(()),
+            Filter::Contains(field, _) | Filter::StartsWith(field, _) => {
+                if *field == FilterField::Year {
+                    return Err(invalid(
+                        "CONTAINS and STARTS WITH compare text: they work on kind, org, language and document, not on year (use year >= A AND year <= B, or year A TO B)".into(),
+                    ));
+                }
+                Ok(())
+            }
             Filter::And(all) | Filter::Or(all) => all.iter().try_for_each(Filter::validate),
             Filter::Not(inner) => inner.validate(),
         }

@@ -67,6 +67,8 @@ impl Planner {
                     .map(|v| (Occur::Should, eq(*field, v)))
                     .collect(),
             ),
+            Filter::Contains(field, text) => self.substring(*field, text, false),
+            Filter::StartsWith(field, text) => self.substring(*field, text, true),
             Filter::Exists(field) => match field {
                 FilterField::Kind => Node::All,
                 FilterField::Year => Node::Exists("year"),
@@ -85,6 +87,43 @@ impl Planner {
                     .collect(),
             ),
             Filter::Not(inner) => not(self.filter_query(inner)),
+        }
+    }
+
+    /// Sections whose `field` holds `text` (anywhere, or `at_start`), case-insensitively.
+    /// Kinds are a closed list, so the kinds that match are named outright.
+    fn substring(&self, field: FilterField, text: &str, at_start: bool) -> Node {
+        let f = &self.fields;
+        let raw = match field {
+            FilterField::Kind => {
+                let text = text.to_lowercase();
+                let kinds: Vec<Kind> = Kind::ALL
+                    .iter()
+                    .copied()
+                    .filter(|k| {
+                        let name = k.as_str();
+                        if at_start {
+                            name.starts_with(&text)
+                        } else {
+                            name.contains(&text)
+                        }
+                    })
+                    .collect();
+                if kinds.is_empty() {
+                    return Node::Empty;
+                }
+                return self.filter_query(&Filter::kinds(&kinds));
+            }
+            // Refused when the filter is validated; a year is a number, not text.
+            FilterField::Year => return Node::Empty,
+            FilterField::Org => f.org_exact,
+            FilterField::Language => f.language,
+            FilterField::Document => f.document,
+        };
+        Node::Contains {
+            field: raw,
+            text: text.to_string(),
+            at_start,
         }
     }
 }

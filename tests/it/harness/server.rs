@@ -298,20 +298,40 @@ pub fn have(program: &str) -> bool {
 /// Makes sure `tests/js/node_modules` is installed (`npm ci`); false (with a message)
 /// when it cannot be.
 pub fn js_packages() -> bool {
+    npm_packages("tests/js", &["meilisearch", "playwright-core"])
+}
+
+/// The InstantSearch page's browser libraries (tests/js/instantsearch), installed with
+/// `npm ci` when missing.
+pub fn instantsearch_packages() -> bool {
+    npm_packages(
+        "tests/js/instantsearch",
+        &[
+            "instantsearch.js",
+            "@meilisearch/instant-meilisearch",
+            "meilisearch",
+        ],
+    )
+}
+
+/// `npm ci` in `dir` (relative to the package) unless every package of `required` is there.
+fn npm_packages(dir: &str, required: &[&str]) -> bool {
     static LOCK: Mutex<()> = Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let ready = || {
-        js.join("node_modules/meilisearch/package.json").exists()
-            && js
-                .join("node_modules/playwright-core/package.json")
+        required.iter().all(|p| {
+            js.join("node_modules")
+                .join(p)
+                .join("package.json")
                 .exists()
+        })
     };
     if ready() {
         return true;
     }
     if !have("npm") {
-        eprintln!("npm not found: cannot install tests/js packages");
+        eprintln!("npm not found: cannot install {dir} packages");
         return false;
     }
     let status = Command::new("npm")
@@ -321,7 +341,7 @@ pub fn js_packages() -> bool {
     match status {
         Ok(s) if s.success() && ready() => true,
         other => {
-            eprintln!("`npm ci` in tests/js failed ({other:?})");
+            eprintln!("`npm ci` in {dir} failed ({other:?})");
             false
         }
     }

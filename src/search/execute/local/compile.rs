@@ -81,6 +81,11 @@ impl Node {
             // Words from the prefix up to (not including) the next prefix of its length: a
             // range of the dictionary, without building an automaton.
             Node::Prefix { field, prefix } => Box::new(PrefixQuery::new(*field, prefix)),
+            Node::Contains {
+                field,
+                text,
+                at_start,
+            } => contains_query(*field, text, *at_start),
             // One required or optional clause matches and scores as the clause itself;
             // compiled bare, a union of terms inside stays visible to tantivy's pruning.
             Node::Bool(clauses)
@@ -215,6 +220,19 @@ impl Weight for ConstWhereAnyWeight {
 
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
         self.inner.count(reader)
+    }
+}
+
+/// Terms of a raw field holding `text` (anywhere, or `at_start`), case-insensitively: a
+/// regular expression over the term dictionary (the pattern is the text, escaped).
+fn contains_query(field: tantivy::schema::Field, text: &str, at_start: bool) -> Box<dyn Query> {
+    let before = if at_start { "" } else { ".*" };
+    let pattern = format!("(?is){before}{}.*", regex::escape(text));
+    match tantivy::query::RegexQuery::from_pattern(&pattern, field) {
+        Ok(query) => Box::new(ConstScoreQuery::new(Box::new(query), 1.0)),
+        // An escaped literal always compiles; should the automaton grow too large,
+        // nothing matches rather than everything.
+        Err(_) => Box::new(EmptyQuery),
     }
 }
 

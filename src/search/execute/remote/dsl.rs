@@ -56,6 +56,16 @@ fn dsl(node: &Node, schema: &Schema, boost: f32) -> Value {
             let query = format!("{}:{}*^{boost}", name(*field), escape_query_text(prefix));
             json!({ "query_string": { "query": query } })
         }
+        Node::Contains {
+            field,
+            text,
+            at_start,
+        } => {
+            let before = if *at_start { "" } else { "*" };
+            let text = escape_query_text(&text.to_lowercase());
+            let query = format!("{}:{before}{text}*", name(*field));
+            json!({ "bool": { "filter": [{ "query_string": { "query": query } }] } })
+        }
         Node::Bool(clauses) => {
             let mut must = Vec::new();
             let mut should = Vec::new();
