@@ -41,6 +41,12 @@ const site = createServer(async (req, res) => {
 await new Promise((ok) => site.listen(0, '127.0.0.1', ok));
 const pageUrl = `http://127.0.0.1:${site.address().port}/?tipdex=${encodeURIComponent(tipdex)}`;
 
+// The versions that ran, read from the installed packages.
+for (const name of ['instantsearch.js', '@meilisearch/instant-meilisearch', 'meilisearch']) {
+  const { version } = JSON.parse(await readFile(join(root, 'node_modules', name, 'package.json'), 'utf8'));
+  console.log(`# ${name} ${version}`);
+}
+
 const browser = await openBrowser(executablePath);
 const { page, check } = browser;
 if (process.env.SHOW_REQUESTS) page.on('request', (r) => { if (r.url().includes('search')) console.log('REQ', r.url(), r.postData()); });

@@ -1,6 +1,7 @@
 // The real Meilisearch JS client against `tipdex serve`: node tests/js/meili.mjs http://127.0.0.1:PORT
 // Exits non-zero, naming the failed check, when tipdex does not answer as Meilisearch would.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Meilisearch, MeilisearchApiError } from 'meilisearch';
 
 const host = process.argv[2];
@@ -8,6 +9,8 @@ if (!host) {
   console.error('usage: node meili.mjs http://HOST:PORT');
   process.exit(2);
 }
+const { version } = JSON.parse(readFileSync(new URL('./node_modules/meilisearch/package.json', import.meta.url), 'utf8'));
+console.log(`# meilisearch (JavaScript client) ${version}`);
 const client = new Meilisearch({ host });
 const index = client.index('sections');
 
@@ -102,6 +105,28 @@ await check('index info, document and version', async () => {
   assert.equal(doc.title, 'Council of Europe');
   const v = await client.getVersion();
   assert.equal(typeof v.pkgVersion, 'string');
+});
+
+await check('documents, settings, stats, sort and CONTAINS', async () => {
+  const page = await index.getDocuments({ limit: 3, offset: 1, fields: ['id', 'kind'] });
+  assert.equal(page.results.length, 3);
+  assert.deepEqual(Object.keys(page.results[0]), ['id', 'kind']);
+  assert.equal(page.offset, 1);
+  const stats = await index.getStats();
+  assert.equal(page.total, stats.numberOfDocuments);
+  const settings = await index.getSettings();
+  assert.deepEqual(settings.sortableAttributes, ['year']);
+  const newest = await index.search('report', { sort: ['year:desc'], filter: 'kind = report', limit: 50 });
+  const years = newest.hits.map((h) => h.year).filter((y) => y != null);
+  assert.deepEqual(years, [...years].sort((a, b) => b - a));
+  const europe = await index.search('', { filter: 'org CONTAINS "europe"', limit: 100 });
+  assert.ok(europe.hits.length > 0);
+  assert.ok(europe.hits.every((h) => h.org.toLowerCase().includes('europe')), JSON.stringify(europe.hits.map((h) => h.org)));
+  await assert.rejects(client.getKeys(), (e) => {
+    assert.equal(e.response.status, 401);
+    assert.equal(e.cause.code, 'missing_master_key');
+    return true;
+  });
 });
 
 await check('unknown index', async () => {
