@@ -191,9 +191,10 @@ impl Engine {
     /// typed, and its plan (understood with the glossary, its words expanded against the
     /// generation's dictionary, planned into trees).
     fn plan(&self, request: &SearchRequest, searcher: &Searcher) -> (ParsedQuery, Plan) {
-        let typed = query::parse(&request.query);
+        let mut typed = query::parse(&request.query);
+        typed.typing = request.typing;
         let (understood, understanding) = self.understander.understand(&typed);
-        let expander = Expander::new(searcher, self.planner.fields());
+        let expander = Expander::new(searcher, self.planner.fields(), request.typing);
         let plan = self.planner.plan(
             &understood,
             &understanding,

@@ -42,16 +42,19 @@ pub(crate) struct Expansion {
 pub(crate) struct Expander<'a> {
     searcher: &'a Searcher,
     fields: &'a Fields,
+    /// The query is being typed: a complete last word is completed too.
+    typing: bool,
     left: Cell<usize>,
     cut: Cell<bool>,
 }
 
 impl<'a> Expander<'a> {
     /// An expander with a whole allowance.
-    pub(crate) fn new(searcher: &'a Searcher, fields: &'a Fields) -> Expander<'a> {
+    pub(crate) fn new(searcher: &'a Searcher, fields: &'a Fields, typing: bool) -> Expander<'a> {
         Expander {
             searcher,
             fields,
+            typing,
             left: Cell::new(MAX_QUERY_EXPANSIONS),
             cut: Cell::new(false),
         }
@@ -118,9 +121,15 @@ impl<'a> Expander<'a> {
                 });
             }
         }
-        // A long word the index knows well is taken as complete: completing it would
-        // mostly add forms the stemmer already joins, at the cost of more posting lists.
-        let complete = known >= common && word.chars().count() >= 5;
+        // Unless it is being typed, a word the index knows is taken as complete ("war" is
+        // not "Warsaw"). While typing, a long word the index knows well is taken as
+        // complete too: completing it would mostly add forms the stemmer already joins,
+        // at the cost of more posting lists.
+        let complete = if self.typing {
+            known >= common && word.chars().count() >= 5
+        } else {
+            known > 0
+        };
         if prefix && !complete && word.chars().count() >= 2 {
             let mut found = dictionary_completions(searcher, field, word, MAX_PREFIX_SCAN);
             let mut boost = PREFIX_BOOST;

@@ -104,6 +104,8 @@ pub struct ParsedQuery {
     pub years: Vec<i64>,
     /// Parts of the query that were ignored, with why (shown by `--explain`).
     pub ignored: Vec<String>,
+    /// Typed into a search box, the last word unfinished (see `SearchRequest::typing`).
+    pub typing: bool,
 }
 
 /// Longest query text considered, in characters; the rest is ignored.

@@ -45,6 +45,11 @@ pub struct SearchRequest {
     /// attribute come last either way.
     #[serde(default)]
     pub sort: Option<Sort>,
+    /// The query is being typed into a search box: its last word (with no space after
+    /// it) is unfinished and also matches as a prefix, even when it is a complete word
+    /// of the index, and it triggers no intent. Otherwise only a last word the index does
+    /// not know is completed.
+    pub typing: bool,
 }
 
 /// A sort on an attribute: sections that match every word are ordered by it, then by
@@ -114,6 +119,7 @@ impl SearchRequest {
             facets: false,
             result_facets: false,
             sort: None,
+            typing: false,
         }
     }
 

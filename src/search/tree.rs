@@ -100,6 +100,42 @@ impl Node {
         )
     }
 
+    /// This node without the optional terms already in `seen` (a field and its text),
+    /// adding its own: what remains scores only terms not scored before. Only optional
+    /// (scoring) terms are dropped, never one a match requires.
+    pub fn without_repeated_terms(&self, seen: &mut std::collections::HashSet<(Field, String)>) -> Node {
+        match self {
+            Node::Term { field, text, .. } => {
+                if seen.insert((*field, text.clone())) {
+                    self.clone()
+                } else {
+                    Node::Empty
+                }
+            }
+            Node::Boost(inner, boost) => match inner.without_repeated_terms(seen) {
+                Node::Empty => Node::Empty,
+                inner => Node::Boost(Box::new(inner), *boost),
+            },
+            Node::Const(inner, score) => match inner.without_repeated_terms(seen) {
+                Node::Empty => Node::Empty,
+                inner => Node::Const(Box::new(inner), *score),
+            },
+            Node::Bool(clauses) if clauses.iter().all(|(o, _)| *o == Occur::Should) => {
+                let kept: Vec<(Occur, Node)> = clauses
+                    .iter()
+                    .map(|(o, c)| (*o, c.without_repeated_terms(seen)))
+                    .filter(|(_, c)| *c != Node::Empty)
+                    .collect();
+                if kept.is_empty() {
+                    Node::Empty
+                } else {
+                    Node::Bool(kept)
+                }
+            }
+            other => other.clone(),
+        }
+    }
+
     /// This node with its score multiplied by `boost`.
     pub fn boosted(self, boost: f32) -> Node {
         Node::Boost(Box::new(self), boost)

@@ -749,6 +749,8 @@ fn search_request(
     request.offset = if beyond { 0 } else { window.offset };
     request.limit = if beyond { 0 } else { window.limit };
     request.result_facets = with_facets;
+    // Meilisearch matches the last word as a prefix whenever there is no space after it.
+    request.typing = true;
     request.validate().map_err(meili_error)?;
     Ok(request)
 }

@@ -19,8 +19,8 @@ use serde_json::{json, Value};
 pub const DEFAULT_SUGGESTIONS: usize = 8;
 
 /// The parameters of `/api/search`.
-pub const SEARCH_PARAMETERS: [&str; 9] = [
-    "q", "limit", "offset", "kind", "year", "filter", "facets", "explain", "sort",
+pub const SEARCH_PARAMETERS: [&str; 10] = [
+    "q", "limit", "offset", "kind", "year", "filter", "facets", "explain", "sort", "typing",
 ];
 
 /// `GET /health`: the same answer for the native API and Meilisearch clients.
@@ -87,6 +87,9 @@ pub fn search_request(query: &str, limits: &Limits) -> Result<SearchRequest, Api
     }
     if let Some(explain) = params.boolean("explain")? {
         request.explain = explain;
+    }
+    if let Some(typing) = params.boolean("typing")? {
+        request.typing = typing;
     }
     if let Some(sort) = params.one("sort")? {
         request.sort = Some(Sort::parse(sort).map_err(|e| ApiError::bad_parameter("sort", e))?);

@@ -46,6 +46,7 @@ proptest! {
         explain in any::<bool>(),
         facets in any::<bool>(),
         sort in proptest::option::of(any::<bool>()),
+        typing in any::<bool>(),
     ) {
         let request = SearchRequest {
             query: parts.join(" "),
@@ -59,6 +60,7 @@ proptest! {
                 field: tipdex::search::SortField::Year,
                 descending,
             }),
+            typing,
         };
         if explain && limit > tipdex::search::MAX_EXPLAIN_LIMIT {
             // Explanations cost milliseconds a hit: only small pages get them.

@@ -33,7 +33,15 @@ impl Planner {
             _ => {
                 let symbolic = built.iter().any(|b| b.symbolic);
                 let matchers = built.iter().flat_map(|b| b.matchers.clone()).collect();
-                let alternatives = built.into_iter().map(|b| b.query).collect();
+                let mut alternatives: Vec<Node> = built.into_iter().map(|b| b.query).collect();
+                // One concept counts once: a term an earlier alternative (what was typed
+                // comes first) already scores is not scored again by a later one
+                // (trafficked, trafficker and traffickers all stem to trafficking's term).
+                let mut seen = std::collections::HashSet::new();
+                for alternative in &mut alternatives {
+                    *alternative = alternative.without_repeated_terms(&mut seen);
+                }
+                alternatives.retain(|a| *a != Node::Empty);
                 Some(Built {
                     query: Node::any(alternatives),
                     matchers,

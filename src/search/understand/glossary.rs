@@ -11,6 +11,9 @@ use crate::words::is_written_in_capitals;
 pub const SYNONYM_WEIGHT: f32 = 0.6;
 /// Weight of another form of the typed word (child → children).
 pub const FORM_WEIGHT: f32 = 0.9;
+/// Most an alternative weighs, relative to the typed words (1): an expansion never
+/// outweighs what the user typed.
+pub const MAX_ALTERNATIVE_WEIGHT: f32 = FORM_WEIGHT;
 /// Relative extra weight of an alternative sharing word stems with the typed words ("traite des
 /// personnes" is closer to "trafficking in persons" than to "human trafficking").
 const COGNATE_BONUS: f32 = 0.5;
@@ -107,9 +110,11 @@ fn alternatives_of(span: &[String], glossary: &Glossary) -> Vec<(Term, f32)> {
     for (table, base) in tables(glossary) {
         for group in table.iter().filter(|g| g.iter().any(|t| t.words == span)) {
             for term in group.iter().filter(|t| t.words != span) {
-                let weight = base
+                // Never above what was typed, however close the alternative looks.
+                let weight = (base
                     * (1.0 + COGNATE_BONUS * cognate_share(span, &term.words))
-                    * length_balance(span.len(), term.words.len());
+                    * length_balance(span.len(), term.words.len()))
+                .min(MAX_ALTERNATIVE_WEIGHT);
                 match alternatives.iter_mut().find(|(t, _)| t.words == term.words) {
                     Some((_, w)) => *w = w.max(weight),
                     None => alternatives.push((term.clone(), weight)),

@@ -78,10 +78,18 @@ pub(super) fn phrase_intent(
     let mut found = false;
     loop {
         let words_of = group_words(parsed);
+        // A phrase ending in the word still being typed is not one yet ("last" on its
+        // way to "lastly", "current" to "currently").
+        let unfinished = |end: usize| {
+            parsed.typing
+                && end == parsed.groups.len()
+                && plain_word(&parsed.groups[end - 1]).is_some_and(|c| c.prefix)
+        };
         let hit = (0..parsed.groups.len()).find_map(|start| {
             terms
                 .iter()
                 .filter_map(|t| match_at(&words_of, start, &t.words).map(|end| (start, end, t)))
+                .filter(|(_, end, _)| !unfinished(*end))
                 .max_by_key(|(_, end, _)| *end)
         });
         let Some((start, end, term)) = hit else { break };
@@ -97,11 +105,67 @@ pub(super) fn phrase_intent(
     }
 }
 
+/// Words after which "report" is a verb ("where can I report", "how to report").
+const BEFORE_A_VERB: [&str; 16] = [
+    "i", "we", "you", "they", "to", "can", "could", "should", "must", "may", "might",
+    "will", "would", "please", "how", "where",
+];
+/// Words before which "report" is a verb ("report a case", "report the abuse").
+const AFTER_A_VERB: [&str; 13] = [
+    "a", "an", "the", "this", "that", "these", "those", "my", "our", "your", "their",
+    "it", "someone",
+];
+
+/// How an intent word is used where it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// A noun: the query asks for reports.
+    Noun,
+    /// A verb ("where can I report a case"): the user's action, not the topic.
+    Verb,
+    /// Still being typed ("special rapport…" on its way to "rapporteur").
+    Unfinished,
+}
+
+/// How the intent word at group `i` is used.
+fn use_of(parsed: &ParsedQuery, words_of: &[Option<Vec<String>>], i: usize) -> Use {
+    let word_at = |j: usize| -> Option<&str> { words_of.get(j)?.as_ref()?.last().map(String::as_str) };
+    let before = i.checked_sub(1).and_then(word_at);
+    let after = word_at(i + 1);
+    if parsed.typing
+        && i + 1 == parsed.groups.len()
+        && plain_word(&parsed.groups[i]).is_some_and(|c| c.prefix)
+    {
+        Use::Unfinished
+    } else if before.is_some_and(|w| BEFORE_A_VERB.contains(&w))
+        || after.is_some_and(|w| AFTER_A_VERB.contains(&w))
+    {
+        Use::Verb
+    } else {
+        Use::Noun
+    }
+}
+
 pub(super) fn reports_intent(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) {
     let words_of = group_words(parsed);
+    let mut verbs: Vec<usize> = Vec::new();
     for (i, w) in words_of.iter().enumerate() {
         let Some(w) = w else { continue };
         if glossary.intents.reports.iter().any(|t| &t.words == w) {
+            match use_of(parsed, &words_of, i) {
+                Use::Noun => {}
+                Use::Unfinished => {
+                    u.notes.push(format!(
+                        "`{}` is still being typed: no intent",
+                        w.join(" ")
+                    ));
+                    continue;
+                }
+                Use::Verb => {
+                    verbs.push(i);
+                    continue;
+                }
+            }
             parsed.groups[i].optional = true;
             if !u.intents.reports {
                 u.notes
@@ -109,5 +173,20 @@ pub(super) fn reports_intent(parsed: &mut ParsedQuery, glossary: &Glossary, u: &
             }
             u.intents.reports = true;
         }
+    }
+    // A verb names what the user will do, not what the sections are about: unmatched,
+    // like question words (unless it is all there is).
+    if !verbs.is_empty() && verbs.len() < parsed.groups.len() {
+        let dropped: Vec<String> = verbs
+            .iter()
+            .flat_map(|&i| parsed.groups[i].clauses.iter().map(|c| c.text.clone()))
+            .collect();
+        for &i in verbs.iter().rev() {
+            parsed.groups.remove(i);
+        }
+        u.notes.push(format!(
+            "`{}` is a verb here, not a request for reports: not matched",
+            dropped.join(", ")
+        ));
     }
 }
