@@ -11,6 +11,9 @@ fn main() -> ExitCode {
     // escapes is still named, on one line, instead of a backtrace.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("tipdex: internal error: {info}");
+        if std::env::var_os("TIPDEX_BACKTRACE").is_some() {
+            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+        }
     }));
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,

@@ -29,7 +29,7 @@ pub const EXACT_MARK: &str = "=";
 /// Words this long (in bytes) or longer are not indexed.
 pub const MAX_WORD_BYTES: usize = 48;
 /// Version of the schema and analyzers; an index of another version must be rebuilt.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone, Copy)]

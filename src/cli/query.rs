@@ -41,6 +41,10 @@ pub struct Args {
     /// sections without a year come last.
     #[arg(long, value_name = "year:desc|year:asc", value_parser = parse_sort)]
     pub sort: Option<tipdex::search::Sort>,
+    /// Search as a search box does while keys are pressed: the last word is unfinished
+    /// and also matches as a prefix, even when it is a complete word.
+    #[arg(long)]
+    pub typing: bool,
     /// What to search for (words, "phrases", -excluded, OR, field:term).
     #[arg(value_name = "QUERY", required = true, num_args = 1..)]
     pub query: Vec<String>,
@@ -72,6 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         offset: args.offset,
         explain: args.explain,
         sort: args.sort,
+        typing: args.typing,
         ..SearchRequest::new(args.query.join(" "))
     };
     if let Some(text) = &args.filter {
@@ -127,6 +132,10 @@ fn print_text(
     } else {
         ("", "")
     };
+    // Said first: what follows matches only the rest of the query.
+    for word in &r.unmatched {
+        writeln!(out, "no section mentions: {word}")?;
+    }
     if r.hits.is_empty() {
         writeln!(out, "No results for {:?}.", r.query)?;
         if r.total_hits > 0 {
@@ -211,7 +220,11 @@ fn print_hit(out: &mut impl Write, hit: &Hit, rank: usize, color: bool) -> std::
         writeln!(out, "    {dim}{url}{reset}")?;
     }
     if let Some(e) = &hit.explanation {
-        writeln!(out, "    score {:.3}: {}", hit.score, e)?;
+        writeln!(
+            out,
+            "    score {:.3} (engine {:.3}): {}",
+            hit.score, hit.relevance, e
+        )?;
     }
     Ok(())
 }

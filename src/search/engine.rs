@@ -212,7 +212,12 @@ impl Engine {
         budget.check()?;
         let run = self.executor.prepare(&plan, &searcher);
         let want = request.offset + request.limit;
-        let (ranked, total, partial) = ranked_hits(&*run, &plan, want, budget)?;
+        let (ranked, total, partial, complete) = ranked_hits(&*run, &plan, want, budget)?;
+        let unmatched = if complete == 0 {
+            unmatched_words(&*run, &plan, budget)?
+        } else {
+            Vec::new()
+        };
         let highlighter = std::sync::Arc::new(Highlighter::new(plan.matchers.clone()));
         let hits = self.present(&*run, &highlighter, ranked, request, budget)?;
         let facets = if request.facets {
@@ -237,6 +242,7 @@ impl Engine {
             offset: request.offset,
             limit: request.limit,
             hits,
+            unmatched,
             facets,
             explain,
             result_facets,
@@ -272,7 +278,9 @@ impl Engine {
             budget.spend_answer_bytes(section_bytes(&section) + snippet.len())?;
             hits.push(Hit {
                 rank: i + 1,
-                score,
+                score: ranking_key(score, pass),
+                relevance: score,
+                partial: pass == Pass::Partial,
                 url: crate::search::present::links::resolver_url(&section),
                 source_url: crate::search::present::links::source_url(&section),
                 section,
@@ -377,19 +385,52 @@ fn executor_for(
 
 /// The hits of both passes in order (every word; then, when those do not fill the page,
 /// any word), the total, and whether some hits match only some words.
+/// Engine scores at which a hit is halfway up its band of [`ranking_key`].
+const KEY_HALF_SCORE: f32 = 10.0;
+
+/// The score shown: the ranking key, in [0, 1). Sections that match every required word
+/// come first and score in [0.5, 1), those that match only some in [0, 0.5); within
+/// each band the engine's score, squashed, orders them. So the score falls down the
+/// list as the ranks do (in relevance order), and reads like Meilisearch's
+/// `_rankingScore`.
+pub(crate) fn ranking_key(score: f32, pass: Pass) -> f32 {
+    let score = score.max(0.0);
+    let within = score / (score + KEY_HALF_SCORE);
+    match pass {
+        Pass::Complete => 0.5 + 0.5 * within,
+        Pass::Partial => 0.5 * within,
+    }
+}
+
+/// The required words no section matches (asked when no section matches them all: the
+/// results then match only some of the query, and the user is told which part found
+/// nothing).
+fn unmatched_words(run: &dyn Prepared, plan: &Plan, budget: &Budget) -> Result<Vec<String>> {
+    let mut unmatched = Vec::new();
+    for (text, node) in &plan.required_words {
+        if run.count(node, budget)? == 0 {
+            unmatched.push(text.clone());
+        }
+    }
+    Ok(unmatched)
+}
+
+/// The ranked hits (complete matches, then partial ones when too few), the number of
+/// sections matched, whether partial matches were added, and how many sections match
+/// every required word.
 fn ranked_hits(
     run: &dyn Prepared,
     plan: &Plan,
     want: usize,
     budget: &Budget,
-) -> Result<(Ranked, usize, bool)> {
+) -> Result<(Ranked, usize, bool, usize)> {
     let (complete, total) = run.pass(Pass::Complete, want, budget)?;
     let mut ranked: Ranked = complete
         .into_iter()
         .map(|(score, found)| (score, found, Pass::Complete))
         .collect();
     if plan.disjunctive.is_none() || !needs_partial_matches(total, want) {
-        return Ok((ranked, total, false));
+        return Ok((ranked, total, false, total));
     }
     budget.check()?;
     let (more, all) = run.pass(Pass::Partial, want + total, budget)?;
@@ -399,7 +440,7 @@ fn ranked_hits(
             .filter(|(_, f)| !seen.contains(&f.key()))
             .map(|(score, found)| (score, found, Pass::Partial)),
     );
-    Ok((ranked, all, all > total))
+    Ok((ranked, all, all > total, total))
 }
 
 /// Decompressed document-store blocks to keep per segment of `index` so that all of them

@@ -60,6 +60,11 @@ impl<'a> Expander<'a> {
         }
     }
 
+    /// Whether the query is being typed into a search box.
+    pub(crate) fn typing(&self) -> bool {
+        self.typing
+    }
+
     /// Whether the allowance ran out (later words got fewer expansions or none).
     pub(crate) fn was_cut(&self) -> bool {
         self.cut.get()
@@ -130,19 +135,46 @@ impl<'a> Expander<'a> {
         } else {
             known > 0
         };
-        if prefix && !complete && word.chars().count() >= 2 {
+        // A search box completes from the first letter (as Meilisearch does); elsewhere
+        // a fragment of one letter is too little to complete.
+        let shortest = if self.typing { 1 } else { 2 };
+        if prefix && !complete && word.chars().count() >= shortest {
             let mut found = dictionary_completions(searcher, field, word, MAX_PREFIX_SCAN);
             let mut boost = PREFIX_BOOST;
-            if found.is_empty() && known == 0 && typo_distance(word) > 0 {
+            let mut typo = false;
+            if found.is_empty() && known == 0 {
                 // Nothing starts with what is being typed: a typo in the part typed so far
-                // ("slavr" → slavery).
-                let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, word), 1, true);
-                found = dictionary_matches(searcher, field, &q, MAX_PREFIX_SCAN);
-                boost = PREFIX_BOOST * TYPO_BOOST[1];
+                // ("slavr" → slavery, "trafik" → trafficking, "wha" → who).
+                let distance = prefix_typo_distance(word, self.typing);
+                if distance > 0 {
+                    let q = FuzzyTermQuery::new_prefix(
+                        Term::from_field_text(field, word),
+                        distance,
+                        true,
+                    );
+                    found = dictionary_matches(searcher, field, &q, MAX_PREFIX_SCAN);
+                    boost = PREFIX_BOOST * TYPO_BOOST[usize::from(distance)];
+                    typo = true;
+                }
+            }
+            if !typo && !found.is_empty() {
+                // Words start with what is being typed: it is a beginning, not a typo
+                // ("displaceme" is on its way to displacement, not a misspelled displaced).
+                out.clear();
             }
             found.retain(|(w, _)| w != word && !out.iter().any(|e| &e.word == w));
+            if typo {
+                // Of the readings of a typo, the ones keeping most of what was typed
+                // ("trafi": traffic…, not tradi…).
+                let best = found.iter().map(|(w, _)| shared_prefix(w, word)).max();
+                found.retain(|(w, _)| Some(shared_prefix(w, word)) == best);
+            }
+            // Closest first: the completions sharing the longest beginning with what was
+            // typed ("trafi" → trafficking before trading), then the most frequent.
             found.sort_by(|a, b| {
-                b.1.cmp(&a.1)
+                shared_prefix(&b.0, word)
+                    .cmp(&shared_prefix(&a.0, word))
+                    .then(b.1.cmp(&a.1))
                     .then(a.0.len().cmp(&b.0.len()))
                     .then(a.0.cmp(&b.0))
             });
@@ -151,8 +183,18 @@ impl<'a> Expander<'a> {
             } else {
                 MAX_EXPANSIONS
             };
+            let typed = word.chars().count().max(1) as f32;
             for (w, _) in found.into_iter().take(completions) {
-                out.push(Expansion { word: w, boost });
+                // A typo completion counts by how much of what was typed it keeps.
+                let closeness = if typo {
+                    (shared_prefix(&w, word) as f32 / typed).clamp(0.25, 1.0)
+                } else {
+                    1.0
+                };
+                out.push(Expansion {
+                    word: w,
+                    boost: boost * closeness,
+                });
             }
         }
         out
@@ -216,6 +258,29 @@ pub(crate) fn dictionary_completions(
 }
 
 /// Typo tolerance by word length: none under 5 letters, one edit from 5, two from 9.
+/// Characters `a` and `b` begin with in common.
+fn shared_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+}
+
+/// Edits allowed in the part of a word typed so far, when nothing starts with it: as for
+/// whole words, and while typing from three letters (one edit) and six (two).
+fn prefix_typo_distance(word: &str, typing: bool) -> u8 {
+    let n = word.chars().count();
+    let whole = typo_distance(word);
+    if !typing || word.chars().any(|c| c.is_ascii_digit()) {
+        return whole.min(1);
+    }
+    let typing_distance = if n >= 6 {
+        2
+    } else if n >= 3 {
+        1
+    } else {
+        0
+    };
+    whole.max(typing_distance)
+}
+
 pub fn typo_distance(word: &str) -> u8 {
     let n = word.chars().count();
     if word.chars().any(|c| c.is_ascii_digit()) {

@@ -179,8 +179,13 @@ impl SearchRequest {
 pub struct Hit {
     /// 1-based rank in the whole result list.
     pub rank: usize,
-    /// Ranking score (higher is better).
+    /// The ranking key, in [0, 1) (higher is better): in relevance order it falls as
+    /// the rank grows; sections matching every required word score 0.5 or more.
     pub score: f32,
+    /// The engine's own score (BM25 with field boosts and kind priors), which
+    /// explanations break down.
+    #[serde(default)]
+    pub relevance: f32,
     /// The section as stored.
     #[serde(flatten)]
     pub section: Section,
@@ -195,6 +200,10 @@ pub struct Hit {
     /// (`/documents/ID#page=3`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
+    /// Matches only some of the required words (shown after every section that matches
+    /// them all).
+    #[serde(default)]
+    pub partial: bool,
     /// Score breakdown (with `explain`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explanation: Option<serde_json::Value>,
@@ -239,6 +248,9 @@ pub struct SearchResponse {
     pub limit: usize,
     /// The page of results.
     pub hits: Vec<Hit>,
+    /// Words and phrases of the query that no section mentions (then the results match
+    /// only the rest of it).
+    pub unmatched: Vec<String>,
     /// Counts per kind and year (with `facets`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facets: Option<Facets>,

@@ -103,7 +103,10 @@ impl Node {
     /// This node without the optional terms already in `seen` (a field and its text),
     /// adding its own: what remains scores only terms not scored before. Only optional
     /// (scoring) terms are dropped, never one a match requires.
-    pub fn without_repeated_terms(&self, seen: &mut std::collections::HashSet<(Field, String)>) -> Node {
+    pub fn without_repeated_terms(
+        &self,
+        seen: &mut std::collections::HashSet<(Field, String)>,
+    ) -> Node {
         match self {
             Node::Term { field, text, .. } => {
                 if seen.insert((*field, text.clone())) {

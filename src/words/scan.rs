@@ -3,6 +3,7 @@
 //! the words no matcher can accept without copying them.
 
 use crate::schema::MAX_WORD_BYTES;
+use crate::words::split::{apostrophe_after, Apostrophe};
 use tantivy::tokenizer::TextAnalyzer;
 
 /// Calls `each(from, to, Some(word))`, as [`for_each_word`] does, for the words of
@@ -158,21 +159,36 @@ pub fn for_each_word(
             }
         }
         let from = at;
-        at = word_end(text, from);
-        if !text[from..at].is_ascii() {
-            let mut stream = name.token_stream(&text[from..at]);
-            if let Some(token) = stream.next() {
-                each(from, at, Some(&token.text));
+        let end = word_end(text, from);
+        // Where the next word is looked for: an apostrophe keeps a word whole, as the
+        // analyzers cut it — a clitic after it is no word, nor is an elided article
+        // before it.
+        at = end;
+        if bytes.get(end) == Some(&b'\'') || text[end..].starts_with('\u{2019}') {
+            let lowered = text[from..end].to_ascii_lowercase();
+            match apostrophe_after(text, end, lowered.as_bytes()) {
+                Apostrophe::None => {}
+                Apostrophe::Clitic(stop) => at = stop,
+                Apostrophe::Elision(next) => {
+                    at = next;
+                    continue;
+                }
             }
-        } else if at - from < MAX_WORD_BYTES {
+        }
+        if !text[from..end].is_ascii() {
+            let mut stream = name.token_stream(&text[from..end]);
+            if let Some(token) = stream.next() {
+                each(from, end, Some(&token.text));
+            }
+        } else if end - from < MAX_WORD_BYTES {
             if !first_bytes[usize::from(bytes[from].to_ascii_lowercase())] {
-                each(from, at, None);
+                each(from, end, None);
                 continue;
             }
             word.clear();
-            word.push_str(&text[from..at]);
+            word.push_str(&text[from..end]);
             word.make_ascii_lowercase();
-            each(from, at, Some(&word));
+            each(from, end, Some(&word));
         }
     }
 }

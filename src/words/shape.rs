@@ -31,10 +31,29 @@ pub fn fold_char(c: char) -> char {
 pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace())
         .map(strip_elision)
+        .map(strip_clitic)
         .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
         .filter(|w| !w.is_empty())
         .map(|w| w.chars().map(fold_char).collect::<String>().to_lowercase())
         .collect()
+}
+
+/// `Children’s` → `Children`, `don't` → `don`: an English clitic after an apostrophe
+/// dropped (as the analyzers drop it); other words unchanged.
+pub fn strip_clitic(word: &str) -> &str {
+    let trimmed = word.trim_end_matches(|c: char| !c.is_alphanumeric());
+    let Some(at) = trimmed.rfind(['\'', '\u{2019}']) else {
+        return word;
+    };
+    let apostrophe = trimmed[at..].chars().next().map_or(1, char::len_utf8);
+    let clitic = trimmed[at + apostrophe..].to_ascii_lowercase();
+    let head = &trimmed[..at];
+    let joined = head.chars().last().is_some_and(char::is_alphanumeric);
+    if joined && ["s", "t", "ll", "re", "ve", "d", "m"].contains(&clitic.as_str()) {
+        head
+    } else {
+        word
+    }
 }
 
 /// `l'Europe` → `Europe`, `d’enfants` → `enfants`, `qu'il` → `il`; other words unchanged.
@@ -108,6 +127,20 @@ mod tests {
         assert_eq!(words("traite d’enfants"), vec!["traite", "enfants"]);
         assert_eq!(strip_elision("l'OIT"), "OIT");
         assert_eq!(strip_elision("ll'x"), "ll'x");
+    }
+
+    #[test]
+    fn english_clitics_are_dropped() {
+        assert_eq!(
+            words("United Nations Children’s Fund"),
+            vec!["united", "nations", "children", "fund"]
+        );
+        assert_eq!(
+            words("GRETA'S report, don't"),
+            vec!["greta", "report", "don"]
+        );
+        assert_eq!(words("O'Brien 's"), vec!["o", "brien", "s"]);
+        assert_eq!(strip_clitic("rock'n'roll"), "rock'n'roll");
     }
 
     #[test]

@@ -10,9 +10,17 @@ use tantivy::tokenizer::{
 /// Words: maximal runs of alphanumeric characters, lowercased and folded to ASCII where a
 /// letter has an ASCII form; words of `max_bytes` bytes or more (as written) are skipped
 /// but keep their position.
+///
+/// An apostrophe inside a word keeps it whole: an English clitic after it is dropped
+/// (`GRETA’s` → `greta`, `don't` → `don`) and a French elided article before it is
+/// dropped too (`l’ONU` → `onu`, `d'enfants` → `enfants`), so that neither becomes a
+/// word of one letter. Without that ([`FoldedWords::plain`]), the tokens are exactly
+/// those of tantivy's stages.
 #[derive(Clone)]
 pub struct FoldedWords {
     max_bytes: usize,
+    /// Apostrophes keep words whole.
+    apostrophes: bool,
     token: Token,
     /// Lowercases and folds a word with a non-ASCII character (tantivy's own filters, so
     /// that the rare words they change come out exactly as tantivy makes them).
@@ -24,8 +32,17 @@ impl FoldedWords {
     pub fn new(max_bytes: usize) -> FoldedWords {
         FoldedWords {
             max_bytes,
+            apostrophes: true,
             token: Token::default(),
             non_ascii: None,
+        }
+    }
+
+    /// Words as tantivy's stages cut them: an apostrophe separates like any punctuation.
+    pub fn plain(max_bytes: usize) -> FoldedWords {
+        FoldedWords {
+            apostrophes: false,
+            ..FoldedWords::new(max_bytes)
         }
     }
 }
@@ -39,6 +56,7 @@ impl Tokenizer for FoldedWords {
             text,
             at: 0,
             max_bytes: self.max_bytes,
+            apostrophes: self.apostrophes,
             token: &mut self.token,
             non_ascii: &mut self.non_ascii,
         }
@@ -51,6 +69,7 @@ pub struct FoldedWordStream<'a> {
     /// Where the search for the next word starts.
     at: usize,
     max_bytes: usize,
+    apostrophes: bool,
     token: &'a mut Token,
     non_ascii: &'a mut Option<TextAnalyzer>,
 }
@@ -88,6 +107,18 @@ impl TokenStream for FoldedWordStream<'_> {
                 }
             }
             self.at = at;
+            if self.apostrophes {
+                match apostrophe_after(self.text, at, out) {
+                    Apostrophe::None => {}
+                    Apostrophe::Clitic(end) => self.at = end,
+                    Apostrophe::Elision(next) => {
+                        // The article is no word: the next one takes its position.
+                        self.at = next;
+                        self.token.position = self.token.position.wrapping_sub(1);
+                        continue;
+                    }
+                }
+            }
             if at - from >= self.max_bytes {
                 continue;
             }
@@ -106,6 +137,56 @@ impl TokenStream for FoldedWordStream<'_> {
 
     fn token_mut(&mut self) -> &mut Token {
         self.token
+    }
+}
+
+/// What an apostrophe right after a word does to it.
+pub(crate) enum Apostrophe {
+    /// None there, or one that separates words (`O'Brien`).
+    None,
+    /// An English clitic follows (`’s`, `'t`, `'ll`, `'re`, `'ve`, `'d`, `'m`), ending at
+    /// this byte: it is dropped.
+    Clitic(usize),
+    /// The word is a French elided article (`l'`, `d’`, `qu'`…); the next word starts at
+    /// this byte: the article is dropped.
+    Elision(usize),
+}
+
+/// French articles and conjunctions written elided before a vowel.
+const ELIDED: [&str; 12] = [
+    "l", "d", "j", "n", "s", "c", "m", "t", "qu", "jusqu", "lorsqu", "puisqu",
+];
+/// English clitics written after an apostrophe.
+const CLITICS: [&str; 7] = ["s", "t", "ll", "re", "ve", "d", "m"];
+
+/// Whether the word `lowered` (as lowercased so far) ending at byte `at` of `text` is
+/// followed by an apostrophe that joins it to a clitic or makes it an elided article.
+pub(crate) fn apostrophe_after(text: &str, at: usize, lowered: &[u8]) -> Apostrophe {
+    let rest = &text[at..];
+    let after = if rest.starts_with('\'') {
+        at + 1
+    } else if rest.starts_with('\u{2019}') {
+        at + '\u{2019}'.len_utf8()
+    } else {
+        return Apostrophe::None;
+    };
+    if !text[after..]
+        .chars()
+        .next()
+        .is_some_and(char::is_alphabetic)
+    {
+        return Apostrophe::None;
+    }
+    let end = crate::words::scan::word_end(text, after);
+    let word = std::str::from_utf8(lowered).unwrap_or_default();
+    if ELIDED.contains(&word) {
+        return Apostrophe::Elision(after);
+    }
+    let clitic = text[after..end].to_ascii_lowercase();
+    if CLITICS.contains(&clitic.as_str()) {
+        Apostrophe::Clitic(end)
+    } else {
+        Apostrophe::None
     }
 }
 
@@ -189,7 +270,7 @@ mod tests {
     }
 
     fn assert_same(text: &str, max_bytes: usize) {
-        let mut ours = TextAnalyzer::from(FoldedWords::new(max_bytes));
+        let mut ours = TextAnalyzer::from(FoldedWords::plain(max_bytes));
         assert_eq!(
             tokens(&mut ours, text),
             tokens(&mut tantivy_chain(max_bytes), text),
@@ -221,7 +302,7 @@ mod tests {
         let mut words = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
-            let mut ours = TextAnalyzer::from(FoldedWords::new(48));
+            let mut ours = TextAnalyzer::from(FoldedWords::plain(48));
             let found = tokens(&mut ours, &text);
             assert_eq!(found, tokens(&mut tantivy_chain(48), &text));
             words += found.len();
@@ -245,5 +326,44 @@ mod tests {
         fn any_text_splits_as_with_tantivys_stages(text in text_strategy(), max_bytes in 1usize..12) {
             assert_same(&text, max_bytes);
         }
+    }
+
+    fn words_of(text: &str) -> Vec<(String, usize)> {
+        tokens(&mut TextAnalyzer::from(FoldedWords::new(48)), text)
+            .into_iter()
+            .map(|(t, position, _, _)| (t, position))
+            .collect()
+    }
+
+    #[test]
+    fn an_apostrophe_inside_a_word_keeps_it_whole() {
+        let texts =
+            |text: &str| -> Vec<String> { words_of(text).into_iter().map(|(t, _)| t).collect() };
+        assert_eq!(
+            texts("United Nations Children’s Fund"),
+            ["united", "nations", "children", "fund"]
+        );
+        assert_eq!(
+            texts("GRETA's 3rd report, don't"),
+            ["greta", "3rd", "report", "don"]
+        );
+        assert_eq!(
+            texts("l’ONU et d'enfants, qu'il"),
+            ["onu", "et", "enfants", "il"]
+        );
+        assert_eq!(texts("jusqu’à Côte d’Ivoire"), ["a", "cote", "ivoire"]);
+        // Not a clitic nor an elision: the apostrophe separates (the "n" of rock'n'roll
+        // reads as an elided French "ne").
+        assert_eq!(
+            texts("O'Brien's 'quoted' rock'n'roll"),
+            ["o", "brien", "quoted", "rock", "roll"]
+        );
+        assert_eq!(texts("trailing' s"), ["trailing", "s"]);
+        // Positions stay consecutive: a phrase across a dropped article still matches.
+        let positions: Vec<usize> = words_of("la traite d’êtres humains")
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        assert_eq!(positions, [0, 1, 2, 3]);
     }
 }

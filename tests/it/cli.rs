@@ -23,12 +23,20 @@ fn index_reports_sections_per_kind_and_warnings() {
 fn json_output_has_the_documented_shape() {
     let ix = Indexed::new();
     let v = ix.query_json(&["non-punishment"]);
-    for key in ["query", "total_hits", "took_ms", "offset", "limit", "hits"] {
+    for key in [
+        "query",
+        "total_hits",
+        "took_ms",
+        "offset",
+        "limit",
+        "hits",
+        "unmatched",
+    ] {
         assert!(v.get(key).is_some(), "{key} missing");
     }
     assert_eq!(
         v.as_object().unwrap().len(),
-        6,
+        7,
         "exactly the documented keys: {v}"
     );
     let hit = &v["hits"][0];

@@ -27,3 +27,4 @@ mod server_meili_js;
 mod server_meili_py;
 mod server_reload;
 mod sorting;
+mod understanding;

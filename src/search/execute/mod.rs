@@ -9,6 +9,7 @@ pub(crate) mod remote;
 use super::budget::Budget;
 use super::plan::{Order, Plan};
 use super::request::Facets;
+use super::tree::Node;
 use crate::corpus::{Kind, Section};
 use crate::error::Result;
 use crate::index::BuildInfo;
@@ -76,6 +77,9 @@ pub(crate) trait Prepared {
 
     /// What preparing left unapplied, for explanations.
     fn notes(&self) -> Vec<String>;
+
+    /// How many sections `node` matches (filters and exclusions not applied).
+    fn count(&self, node: &Node, budget: &Budget) -> Result<usize>;
 }
 
 /// Which kinds the generation has sections of, by kind code.

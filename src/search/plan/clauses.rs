@@ -60,6 +60,11 @@ impl Planner {
                 return Some(self.untokenized(scope, text, clause.weight))
             }
             None if symbol_like && !clause.phrase => return Some(self.symbol(text, clause.prefix)),
+            // The beginning of a symbol being typed ("A/", "A/H", "A/HR"): symbols
+            // starting so, at every keystroke on the way to "A/HRC/47/34".
+            None if clause.prefix && !clause.phrase && begins_a_symbol(text) => {
+                return Some(self.symbol(text, true))
+            }
             _ => {}
         }
         let en = tokens(&mut self.en.clone(), text);
@@ -68,7 +73,17 @@ impl Planner {
             return None;
         }
         if en.len() > 1 && clause.slop > 0 && !clause.expansion && en.len() == names.len() {
-            return Some(self.typed_span(&en, &names, clause, expander));
+            return Some(self.typed_span(&en, &names, clause, expander, false));
+        }
+        // A word of several parts still being typed ("non-puni"): its parts required,
+        // the last one completed.
+        if en.len() > 1
+            && clause.prefix
+            && expander.typing()
+            && !clause.phrase
+            && en.len() == names.len()
+        {
+            return Some(self.typed_span(&en, &names, clause, expander, true));
         }
         if en.len() > 1 {
             return Some(self.phrase(&en, &names, clause));
@@ -91,17 +106,19 @@ impl Planner {
         names: &[String],
         clause: &Clause,
         expander: &Expander,
+        last_is_prefix: bool,
     ) -> Built {
         let mut clauses: Vec<(Occur, Node)> = Vec::new();
         let mut matchers = Vec::new();
-        for (stem, word) in en.iter().zip(names) {
+        for (i, (stem, word)) in en.iter().zip(names).enumerate() {
+            let prefix = last_is_prefix && i + 1 == names.len();
             let mut single = Clause::typed(word.clone(), false, clause.scope);
             single.weight = clause.weight;
-            let optional = self.glossary.function_words.is_stop(word);
+            let optional = self.glossary.function_words.is_stop(word) && !prefix;
             let expansions = if optional {
                 Vec::new()
             } else {
-                expander.expand(word, clause.scope, false)
+                expander.expand(word, clause.scope, prefix)
             };
             let built = self.word(word, stem, word, &single, &expansions);
             matchers.extend(built.matchers);
@@ -324,6 +341,26 @@ impl Planner {
     }
 }
 
+/// The first parts of a UN symbol, as typed before its numbers: an organ's letters
+/// (capitals, or one letter) and a slash, then more parts of letters, digits and dots
+/// (`A/`, `a/hrc`, `A/HRC/4`, `E/CN.4/`). Not `and/or`.
+fn begins_a_symbol(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('/').collect();
+    let organ = parts[0];
+    let organ_ok = !organ.is_empty()
+        && organ.len() <= 6
+        && organ.chars().all(|c| c.is_ascii_alphabetic())
+        && (organ.len() == 1 || organ.chars().all(|c| c.is_ascii_uppercase()));
+    let rest = &parts[1..];
+    organ_ok
+        && !rest.is_empty()
+        && rest[..rest.len() - 1].iter().all(|p| !p.is_empty())
+        && rest.iter().all(|p| {
+            p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        })
+}
+
 fn scope_field(f: &Fields, scope: Option<Scope>) -> Option<Field> {
     Some(match scope? {
         Scope::Title => f.title,
@@ -337,4 +374,19 @@ fn scope_field(f: &Fields, scope: Option<Scope>) -> Option<Field> {
         Scope::Paragraph => f.paragraph,
         Scope::Language => f.language,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::begins_a_symbol;
+
+    #[test]
+    fn beginnings_of_symbols_are_told_from_words_with_slashes() {
+        for yes in ["A/", "A/H", "a/hrc", "A/HRC/4", "E/CN.4/", "CRC/C/"] {
+            assert!(begins_a_symbol(yes), "{yes}");
+        }
+        for no in ["and/or", "A", "he/she", "A//", "/A", "ab/cd"] {
+            assert!(!begins_a_symbol(no), "{no}");
+        }
+    }
 }

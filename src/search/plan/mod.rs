@@ -27,6 +27,28 @@ use std::sync::Arc;
 use tantivy::query::Occur;
 use tantivy::tokenizer::TextAnalyzer;
 
+/// Weight of a common word (typed in lowercase, a function word of the glossary): a
+/// tie-breaker.
+const COMMON_WORD_WEIGHT: f32 = 0.1;
+
+/// Weight of the first letters of a word being typed after other words.
+const FRAGMENT_WEIGHT: f32 = 0.2;
+/// Letters of a word being typed up to which it is a fragment.
+const FRAGMENT_CHARS: usize = 2;
+
+/// A word being typed that is still only a fragment: one or two letters.
+fn is_fragment(group: &Group) -> bool {
+    match group.clauses.as_slice() {
+        [c] => {
+            c.prefix
+                && !c.phrase
+                && c.scope.is_none()
+                && c.text.chars().filter(|ch| ch.is_alphanumeric()).count() <= FRAGMENT_CHARS
+        }
+        _ => false,
+    }
+}
+
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -56,6 +78,9 @@ pub struct Plan {
     pub matchers: Vec<Matcher>,
     /// Human-readable notes on how the query was understood.
     pub notes: Vec<String>,
+    /// Each required word or phrase as typed, with its tree: when no section matches
+    /// them all, the ones no section matches are told to the user.
+    pub required_words: Vec<(String, Node)>,
 }
 
 /// Plans queries for one field set and glossary.
@@ -70,6 +95,7 @@ pub struct Planner {
 #[derive(Default)]
 struct Groups {
     required: Vec<Node>,
+    required_text: Vec<String>,
     optional: Vec<Node>,
     excluded: Vec<Node>,
     matchers: Vec<Matcher>,
@@ -227,12 +253,18 @@ impl Planner {
             order,
             matchers: groups.matchers,
             notes: groups.notes,
+            required_words: groups
+                .required_text
+                .into_iter()
+                .zip(groups.required)
+                .collect(),
         }
     }
 
     /// The trees of the query's groups, sorted into required, optional and excluded.
     fn groups(&self, parsed: &ParsedQuery, expander: &Expander) -> Groups {
         let mut g = Groups::default();
+        let mut common_matchers = Vec::new();
         for group in &parsed.groups {
             let Some(built) = self.group(group, expander) else {
                 g.notes.push(format!(
@@ -246,13 +278,35 @@ impl Planner {
                 continue;
             }
             g.symbolic |= built.symbolic;
-            g.matchers.extend(built.matchers);
-            if group.optional || self.is_optional(group) {
-                g.notes
-                    .push(format!("`{}` is optional (common word)", group_text(group)));
+            if parsed.typing && is_fragment(group) && parsed.groups.len() > 1 {
+                // One or two letters of a new word: too little to reorder what the words
+                // before it found, enough to break their ties.
+                g.notes.push(format!(
+                    "`{}` is being typed: it only breaks ties until it is longer",
+                    group_text(group)
+                ));
+                g.matchers.extend(built.matchers);
+                g.optional.push(built.query.boosted(FRAGMENT_WEIGHT));
+                continue;
+            }
+            let common = self.is_optional(group);
+            if common {
+                // A common word ("to", "of") only breaks ties: it names nothing the user
+                // wants, so it neither outweighs a word that does nor is highlighted.
+                g.notes.push(format!(
+                    "`{}` is optional (common word): it only breaks ties",
+                    group_text(group)
+                ));
+                g.optional.push(built.query.boosted(COMMON_WORD_WEIGHT));
+                common_matchers.extend(built.matchers);
+            } else if group.optional {
+                g.matchers.extend(built.matchers);
+                g.notes.push(format!("`{}` is optional", group_text(group)));
                 g.optional.push(built.query);
             } else {
+                g.matchers.extend(built.matchers);
                 g.required.push(built.query);
+                g.required_text.push(typed_text(group));
             }
         }
         if expander.was_cut() {
@@ -261,7 +315,10 @@ impl Planner {
             ));
         }
         if g.required.is_empty() {
+            // Only common words: they are the query, and what it highlights.
             g.required = std::mem::take(&mut g.optional);
+            g.required_text.clear();
+            g.matchers.extend(common_matchers);
         }
         g
     }
@@ -275,6 +332,17 @@ impl Planner {
                 && self.glossary.function_words.is_stop(&c.text.to_lowercase())
         })
     }
+}
+
+/// What the user typed for a group (its first clause: expansions come after it).
+fn typed_text(group: &Group) -> String {
+    group
+        .clauses
+        .iter()
+        .find(|c| !c.expansion)
+        .or(group.clauses.first())
+        .map(|c| c.text.clone())
+        .unwrap_or_default()
 }
 
 /// A group's words as typed, alternatives joined by `OR`, for notes.

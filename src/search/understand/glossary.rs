@@ -70,7 +70,72 @@ pub(super) fn expand(
             alternatives,
         });
     }
+    if parsed.typing {
+        expansions.extend(completion(parsed, &words_of, &covered, glossary, u));
+    }
     apply(parsed, expansions);
+}
+
+/// Weight of a glossary term that completes the word being typed, relative to a typed
+/// word (its own alternatives weigh this much less again).
+const COMPLETION_WEIGHT: f32 = 0.6;
+/// Most glossary terms one word being typed may complete to (more: too little typed).
+const MAX_COMPLETIONS: usize = 4;
+
+/// While typing, the last word may be the beginning of a glossary term ("TI" → TIP,
+/// "OI" → OIM, "trait" → traite): the terms it begins, and what they mean, are searched
+/// too, so that the page has answers at every keystroke on the way to the term.
+fn completion(
+    parsed: &ParsedQuery,
+    words_of: &[Option<Vec<String>>],
+    covered: &[bool],
+    glossary: &Glossary,
+    u: &mut Understanding,
+) -> Option<GlossaryMatch> {
+    let last = parsed.groups.len().checked_sub(1)?;
+    let clause = plain_word(&parsed.groups[last]).filter(|c| c.prefix)?;
+    let [typed] = words_of[last].as_deref()? else {
+        return None;
+    };
+    if covered[last] || typed.chars().count() < 2 {
+        return None;
+    }
+    let capitals = is_written_in_capitals(&clause.text);
+    let mut terms: Vec<&Term> = glossary
+        .synonyms
+        .iter()
+        .chain(&glossary.forms)
+        .flatten()
+        .filter(|t| {
+            matches!(t.words.as_slice(), [w] if w.len() > typed.len() && w.starts_with(typed.as_str()))
+                && (capitals || !glossary.is_ambiguous(&t.words[0]))
+        })
+        .collect();
+    terms.sort_by(|a, b| (a.words[0].len(), &a.words).cmp(&(b.words[0].len(), &b.words)));
+    terms.dedup_by(|a, b| a.words == b.words);
+    if terms.is_empty() || terms.len() > MAX_COMPLETIONS {
+        return None;
+    }
+    let mut alternatives: Vec<(Term, f32)> = Vec::new();
+    for term in &terms {
+        alternatives.push(((*term).clone(), COMPLETION_WEIGHT));
+        for (alt, weight) in alternatives_of(&term.words, glossary) {
+            if !alternatives.iter().any(|(t, _)| t.words == alt.words) {
+                alternatives.push((alt, weight * COMPLETION_WEIGHT));
+            }
+        }
+    }
+    let shown: Vec<&str> = terms.iter().map(|t| t.text.as_str()).collect();
+    u.notes.push(format!(
+        "glossary: `{}` is being typed: it may be {}",
+        clause.text,
+        shown.join(", ")
+    ));
+    Some(GlossaryMatch {
+        start: last,
+        end: last + 1,
+        alternatives,
+    })
 }
 
 /// The synonym and form tables, with the weight of their alternatives.

@@ -107,13 +107,13 @@ pub(super) fn phrase_intent(
 
 /// Words after which "report" is a verb ("where can I report", "how to report").
 const BEFORE_A_VERB: [&str; 16] = [
-    "i", "we", "you", "they", "to", "can", "could", "should", "must", "may", "might",
-    "will", "would", "please", "how", "where",
+    "i", "we", "you", "they", "to", "can", "could", "should", "must", "may", "might", "will",
+    "would", "please", "how", "where",
 ];
 /// Words before which "report" is a verb ("report a case", "report the abuse").
 const AFTER_A_VERB: [&str; 13] = [
-    "a", "an", "the", "this", "that", "these", "those", "my", "our", "your", "their",
-    "it", "someone",
+    "a", "an", "the", "this", "that", "these", "those", "my", "our", "your", "their", "it",
+    "someone",
 ];
 
 /// How an intent word is used where it stands.
@@ -129,7 +129,8 @@ enum Use {
 
 /// How the intent word at group `i` is used.
 fn use_of(parsed: &ParsedQuery, words_of: &[Option<Vec<String>>], i: usize) -> Use {
-    let word_at = |j: usize| -> Option<&str> { words_of.get(j)?.as_ref()?.last().map(String::as_str) };
+    let word_at =
+        |j: usize| -> Option<&str> { words_of.get(j)?.as_ref()?.last().map(String::as_str) };
     let before = i.checked_sub(1).and_then(word_at);
     let after = word_at(i + 1);
     if parsed.typing
@@ -155,10 +156,8 @@ pub(super) fn reports_intent(parsed: &mut ParsedQuery, glossary: &Glossary, u: &
             match use_of(parsed, &words_of, i) {
                 Use::Noun => {}
                 Use::Unfinished => {
-                    u.notes.push(format!(
-                        "`{}` is still being typed: no intent",
-                        w.join(" ")
-                    ));
+                    u.notes
+                        .push(format!("`{}` is still being typed: no intent", w.join(" ")));
                     continue;
                 }
                 Use::Verb => {

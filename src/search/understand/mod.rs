@@ -131,6 +131,7 @@ pub fn understand_with(
     starts: &TermStarts,
 ) -> Understanding {
     let mut u = Understanding::default();
+    finished_question(parsed, &mut u);
     citations::citations(parsed, &mut u);
     citations::query_language(parsed, &mut u);
     people_intent(parsed, glossary, &mut u);
@@ -146,6 +147,37 @@ pub fn understand_with(
     sessions(parsed, glossary, &mut u);
     expand(parsed, glossary, starts, &mut u);
     u
+}
+
+/// Groups from which a query not being typed reads as a sentence, its last word complete.
+const SENTENCE_GROUPS: usize = 3;
+
+/// A query that is not being typed and has several words is a finished question: its
+/// last word is complete ("children affected by war" is not about Warsaw). A fragment of
+/// one or two words may still be a beginning ("mulla"), completed if the index does not
+/// know it.
+fn finished_question(parsed: &mut ParsedQuery, u: &mut Understanding) {
+    if parsed.typing || parsed.groups.len() < SENTENCE_GROUPS {
+        return;
+    }
+    let Some(last) = parsed.groups.last_mut() else {
+        return;
+    };
+    let mut finished = false;
+    for clause in &mut last.clauses {
+        finished |= clause.prefix;
+        clause.prefix = false;
+    }
+    if finished {
+        u.notes.push(format!(
+            "`{}` taken as a complete word (the query is not being typed)",
+            last.clauses
+                .iter()
+                .map(|c| c.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
 }
 
 /// A plain typed word: one unscoped, unquoted, non-negated clause.

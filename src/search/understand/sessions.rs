@@ -81,6 +81,11 @@ pub(super) fn add_session(
         .collect();
     let mut session = Clause::typed(symbol.clone(), false, Some(Scope::Symbol));
     session.expansion = true;
+    // The session number still being typed ("HRC 4" on the way to 47): every session
+    // it begins.
+    session.prefix = parsed.typing
+        && to == parsed.groups.len()
+        && parsed.groups[to - 1].clauses.iter().any(|c| c.prefix);
     let mut words = Clause::typed(typed.join(" "), to - from > 1, None);
     words.slop = TYPED_SPAN_SLOP;
     u.notes.push(format!(

@@ -76,7 +76,11 @@ impl Node {
                     .collect();
                 let mut q = PhraseQuery::new(terms);
                 q.set_slop(*slop);
-                Box::new(q)
+                if explainable {
+                    Box::new(ExplainedWhereMatching(Box::new(q)))
+                } else {
+                    Box::new(q)
+                }
             }
             // Words from the prefix up to (not including) the next prefix of its length: a
             // range of the dictionary, without building an automaton.
@@ -103,6 +107,9 @@ impl Node {
                     )),
                     _ => self.compile_bool(explainable),
                 }
+            }
+            Node::Bool(_) if explainable => {
+                Box::new(ExplainedWhereMatching(self.compile_bool(true)))
             }
             Node::Bool(_) => self.compile_bool(explainable),
             Node::Boost(inner, boost) => {
@@ -220,6 +227,53 @@ impl Weight for ConstWhereAnyWeight {
 
     fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
         self.inner.count(reader)
+    }
+}
+
+/// A query explained only for the documents it matches: tantivy's phrase and boolean
+/// explanations seek a new scorer to the document without checking it is not already
+/// past it, which those scorers assert against (a panic when the query is an optional
+/// clause of a document matched by the others).
+#[derive(Debug)]
+struct ExplainedWhereMatching(Box<dyn Query>);
+
+impl Clone for ExplainedWhereMatching {
+    fn clone(&self) -> Self {
+        ExplainedWhereMatching(self.0.box_clone())
+    }
+}
+
+impl Query for ExplainedWhereMatching {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(ExplainedWhereMatchingWeight(
+            self.0.weight(enable_scoring)?,
+        )))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.0.query_terms(visitor);
+    }
+}
+
+struct ExplainedWhereMatchingWeight(Box<dyn Weight>);
+
+impl Weight for ExplainedWhereMatchingWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        self.0.scorer(reader, boost)
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.0.scorer(reader, 1.0)?;
+        if scorer.doc() > doc || scorer.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "Document #({doc}) does not match"
+            )));
+        }
+        self.0.explain(reader, doc)
+    }
+
+    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        self.0.count(reader)
     }
 }
 

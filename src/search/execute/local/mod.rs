@@ -248,6 +248,12 @@ impl Prepared for LocalSearch<'_> {
         explain_safely(&**query, self.searcher, *address)
     }
 
+    fn count(&self, node: &Node, budget: &Budget) -> Result<usize> {
+        budget.check()?;
+        let query = node.without_fields(&self.executor.absent).to_tantivy();
+        Ok(self.searcher.search(&*query, &Count)?)
+    }
+
     fn unfiltered_facets(&self, budget: &Budget) -> Result<Facets> {
         let unfiltered = self.plan.unfiltered.without_fields(&self.executor.absent);
         // When the query's matches are exactly those of some terms, they are counted

@@ -290,4 +290,9 @@ impl Prepared for RemoteSearch<'_> {
     fn notes(&self) -> Vec<String> {
         Vec::new()
     }
+
+    fn count(&self, node: &Node, budget: &Budget) -> Result<usize> {
+        budget.check()?;
+        Ok(self.executor.remote.collect(node, self.plan, 0, true)?.1)
+    }
 }
