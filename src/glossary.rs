@@ -47,6 +47,10 @@ pub struct Intents {
     pub newest: Vec<Term>,
     /// Questions about people: prefer mandate holders (matched at the start of a query).
     pub people: Vec<Term>,
+    /// Questions asking for a body ("which agency …"): prefer organizations (matched
+    /// anywhere in a query).
+    #[serde(default)]
+    pub bodies: Vec<Term>,
 }
 
 /// The parsed glossary (stored compiled, as JSON, with each index generation).
@@ -170,6 +174,8 @@ struct RawIntents {
     newest: Vec<String>,
     #[serde(default)]
     people: Vec<String>,
+    #[serde(default)]
+    bodies: Vec<String>,
 }
 
 /// The glossary format version this tipdex reads.
@@ -226,6 +232,7 @@ impl Glossary {
                 reports: intents(raw.intents.reports),
                 newest: intents(raw.intents.newest),
                 people: intents(raw.intents.people),
+                bodies: intents(raw.intents.bodies),
             },
             sessions: raw
                 .sessions

@@ -212,7 +212,10 @@ impl Engine {
         budget.check()?;
         let run = self.executor.prepare(&plan, &searcher);
         let want = request.offset + request.limit;
-        let (ranked, total, partial, complete) = ranked_hits(&*run, &plan, want, budget)?;
+        let (mut ranked, total, partial, complete) = ranked_hits(&*run, &plan, want, budget)?;
+        if plan.bodies_first {
+            bodies_before_their_publications(&*run, &mut ranked, want, budget)?;
+        }
         let unmatched = if complete == 0 {
             unmatched_words(&*run, &plan, budget)?
         } else {
@@ -400,6 +403,48 @@ pub(crate) fn ranking_key(score: f32, pass: Pass) -> f32 {
         Pass::Complete => 0.5 + 0.5 * within,
         Pass::Partial => 0.5 * within,
     }
+}
+
+/// Hits looked at when moving organizations before their publications.
+const BODIES_WINDOW: usize = 50;
+
+/// For a question asking for a body: an organization found below one of its own
+/// publications moves up to just before it, with its score (the publication matched
+/// the question's words on the organization's behalf).
+fn bodies_before_their_publications(
+    run: &dyn Prepared,
+    ranked: &mut Ranked,
+    want: usize,
+    budget: &Budget,
+) -> Result<()> {
+    let window = ranked.len().min(want.max(BODIES_WINDOW));
+    let mut sections = Vec::with_capacity(window);
+    for (_, found, _) in ranked.iter().take(window) {
+        budget.check()?;
+        let section = run.section(found.clone())?;
+        sections.push((section.kind, section.org));
+    }
+    let mut i = 0;
+    while i < sections.len() {
+        let (kind, org) = &sections[i];
+        let publication = *kind != crate::corpus::Kind::Organization;
+        let body = org.as_ref().filter(|_| publication).and_then(|org| {
+            (i + 1..sections.len()).find(|&j| {
+                sections[j].0 == crate::corpus::Kind::Organization
+                    && sections[j].1.as_ref() == Some(org)
+            })
+        });
+        if let Some(j) = body {
+            let score = ranked[i].0;
+            let mut moved = ranked.remove(j);
+            moved.0 = score;
+            ranked.insert(i, moved);
+            let entry = sections.remove(j);
+            sections.insert(i, entry);
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 /// The required words no section matches (asked when no section matches them all: the

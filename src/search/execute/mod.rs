@@ -16,6 +16,7 @@ use crate::index::BuildInfo;
 use tantivy::{DocAddress, Searcher};
 
 /// Where a hit comes from, as an executor found it.
+#[derive(Clone)]
 pub(crate) enum Found {
     /// A document of the local index.
     Local(DocAddress),

@@ -13,19 +13,34 @@ use crate::words::is_written_in_capitals;
 use tantivy::query::Occur;
 use tantivy::schema::Field;
 
-/// Extra weight of the acronyms field when the word is written in capitals.
+/// Extra weight of the acronyms field when the word is written in capitals and is the
+/// whole query; a longer query shares it out ([`acronym_bonus`]).
 const CAPITALS_ACRONYM_BOOST: f32 = 4.0;
+
+/// The weight of an acronym typed in capitals, for a query of `content_words` words that
+/// name something: the whole bonus when it is the query ("UNODC"), a share of it when
+/// it qualifies a longer question ("what does UNODC say about forced labour in
+/// agriculture"), so that it never outweighs the rest of the question.
+pub(super) fn acronym_bonus(content_words: usize) -> f32 {
+    1.0 + (CAPITALS_ACRONYM_BOOST - 1.0) / content_words.max(1) as f32
+}
 /// Score of a typed year matching a section's year (a strong, constant signal).
 const YEAR_BOOST: f32 = 3.0;
 /// Score of a name or acronym match before its field boost (about a strong BM25 match).
 const NAME_MATCH_SCORE: f32 = 3.0;
 
 impl Planner {
-    pub(super) fn group(&self, group: &Group, expander: &Expander) -> Option<Built> {
+    /// The trees of one group; `acronym_bonus` multiplies an acronym typed in capitals.
+    pub(super) fn group(
+        &self,
+        group: &Group,
+        expander: &Expander,
+        acronym_bonus: f32,
+    ) -> Option<Built> {
         let mut built: Vec<Built> = group
             .clauses
             .iter()
-            .filter_map(|c| self.clause(c, group.negated, expander))
+            .filter_map(|c| self.clause(c, group.negated, expander, acronym_bonus))
             .collect();
         match built.len() {
             0 => None,
@@ -51,7 +66,13 @@ impl Planner {
         }
     }
 
-    fn clause(&self, clause: &Clause, negated: bool, expander: &Expander) -> Option<Built> {
+    fn clause(
+        &self,
+        clause: &Clause,
+        negated: bool,
+        expander: &Expander,
+        acronym_bonus: f32,
+    ) -> Option<Built> {
         let text = clause.text.as_str();
         let symbol_like = looks_like_symbol(text.trim_matches(|c: char| c == '(' || c == ')'));
         match clause.scope {
@@ -73,7 +94,7 @@ impl Planner {
             return None;
         }
         if en.len() > 1 && clause.slop > 0 && !clause.expansion && en.len() == names.len() {
-            return Some(self.typed_span(&en, &names, clause, expander, false));
+            return Some(self.typed_span(&en, &names, clause, expander, false, acronym_bonus));
         }
         // A word of several parts still being typed ("non-puni"): its parts required,
         // the last one completed.
@@ -83,7 +104,7 @@ impl Planner {
             && !clause.phrase
             && en.len() == names.len()
         {
-            return Some(self.typed_span(&en, &names, clause, expander, true));
+            return Some(self.typed_span(&en, &names, clause, expander, true, acronym_bonus));
         }
         if en.len() > 1 {
             return Some(self.phrase(&en, &names, clause));
@@ -94,7 +115,7 @@ impl Planner {
         } else {
             Vec::new()
         };
-        Some(self.word(text, &en[0], &names[0], clause, &expansions))
+        Some(self.word(text, &en[0], &names[0], clause, &expansions, acronym_bonus))
     }
 
     /// Words typed as a glossary term: every word required (scored like typed words, so
@@ -107,6 +128,7 @@ impl Planner {
         clause: &Clause,
         expander: &Expander,
         last_is_prefix: bool,
+        acronym_bonus: f32,
     ) -> Built {
         let mut clauses: Vec<(Occur, Node)> = Vec::new();
         let mut matchers = Vec::new();
@@ -120,7 +142,7 @@ impl Planner {
             } else {
                 expander.expand(word, clause.scope, prefix)
             };
-            let built = self.word(word, stem, word, &single, &expansions);
+            let built = self.word(word, stem, word, &single, &expansions, acronym_bonus);
             matchers.extend(built.matchers);
             let occur = if optional { Occur::Should } else { Occur::Must };
             clauses.push((occur, built.query));
@@ -141,6 +163,7 @@ impl Planner {
         word: &str,
         clause: &Clause,
         expansions: &[Expansion],
+        acronym_bonus: f32,
     ) -> Built {
         let scope = clause.scope;
         let typed_weight = clause.weight;
@@ -162,6 +185,7 @@ impl Planner {
                 typed_weight,
                 true,
                 false,
+                acronym_bonus,
             );
             return Built {
                 query: Node::any(disjuncts),
@@ -177,6 +201,7 @@ impl Planner {
             typed_weight,
             capitals,
             common,
+            acronym_bonus,
         );
         let mut en = self.en.clone();
         for e in expansions {
@@ -194,6 +219,7 @@ impl Planner {
                 e.boost,
                 false,
                 false,
+                acronym_bonus,
             );
             matchers.push(Matcher::Exact(e.word.clone()));
         }
@@ -238,6 +264,7 @@ impl Planner {
         weight: f32,
         capitals: bool,
         common: bool,
+        acronym_bonus: f32,
     ) {
         let f = &self.fields;
         for (field, boost) in schema::text_fields(f) {
@@ -252,7 +279,7 @@ impl Planner {
                 continue;
             }
             let boost = if acronym && capitals {
-                boost * CAPITALS_ACRONYM_BOOST
+                boost * acronym_bonus
             } else {
                 boost
             };
@@ -379,6 +406,16 @@ fn scope_field(f: &Fields, scope: Option<Scope>) -> Option<Field> {
 #[cfg(test)]
 mod tests {
     use super::begins_a_symbol;
+
+    #[test]
+    fn an_acronyms_bonus_is_shared_out_over_a_longer_question() {
+        use super::{acronym_bonus, CAPITALS_ACRONYM_BOOST};
+        assert_eq!(acronym_bonus(1), CAPITALS_ACRONYM_BOOST);
+        assert_eq!(acronym_bonus(0), CAPITALS_ACRONYM_BOOST);
+        let shares: Vec<f32> = (1..8).map(acronym_bonus).collect();
+        assert!(shares.windows(2).all(|w| w[0] > w[1]), "{shares:?}");
+        assert!(acronym_bonus(4) <= 1.75 && acronym_bonus(50) > 1.0);
+    }
 
     #[test]
     fn beginnings_of_symbols_are_told_from_words_with_slashes() {

@@ -81,6 +81,8 @@ pub struct Plan {
     /// Each required word or phrase as typed, with its tree: when no section matches
     /// them all, the ones no section matches are told to the user.
     pub required_words: Vec<(String, Node)>,
+    /// The query asks for a body: an organization comes before its own publications.
+    pub bodies_first: bool,
 }
 
 /// Plans queries for one field set and glossary.
@@ -153,6 +155,14 @@ fn priors(
     if intents.reports || intents.newest {
         kind_weights[weight(Kind::Report)] = 1.8;
         kind_weights[weight(Kind::Document)] = 1.7;
+    }
+    if intents.bodies {
+        // The question asks for a body; what it goes on to say (what the body publishes
+        // or does) is named best by the publications themselves, which must not win.
+        kind_weights[weight(Kind::Organization)] = 2.0;
+        for kind in [Kind::Report, Kind::Document, Kind::Passage, Kind::Overview] {
+            kind_weights[weight(kind)] = kind_weights[weight(kind)].min(0.5);
+        }
     }
     if intents.people {
         kind_weights[weight(Kind::Mandate)] = 2.0;
@@ -258,6 +268,7 @@ impl Planner {
                 .into_iter()
                 .zip(groups.required)
                 .collect(),
+            bodies_first: understanding.intents.bodies && order == Order::Relevance,
         }
     }
 
@@ -265,8 +276,14 @@ impl Planner {
     fn groups(&self, parsed: &ParsedQuery, expander: &Expander) -> Groups {
         let mut g = Groups::default();
         let mut common_matchers = Vec::new();
+        let content_words = parsed
+            .groups
+            .iter()
+            .filter(|g| !g.negated && !g.optional && !self.is_optional(g))
+            .count();
+        let acronym_bonus = clauses::acronym_bonus(content_words);
         for group in &parsed.groups {
-            let Some(built) = self.group(group, expander) else {
+            let Some(built) = self.group(group, expander, acronym_bonus) else {
                 g.notes.push(format!(
                     "ignored `{}`: nothing searchable",
                     group_text(group)

@@ -148,6 +148,11 @@ fn use_of(parsed: &ParsedQuery, words_of: &[Option<Vec<String>>], i: usize) -> U
 }
 
 pub(super) fn reports_intent(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) {
+    // "Which agency publishes the global report …" asks for the body: "report" names
+    // what it publishes.
+    if u.intents.bodies {
+        return;
+    }
     let words_of = group_words(parsed);
     let mut verbs: Vec<usize> = Vec::new();
     for (i, w) in words_of.iter().enumerate() {

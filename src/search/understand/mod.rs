@@ -54,6 +54,8 @@ pub struct Intents {
     pub newest: bool,
     /// "who is …": prefer mandate holders.
     pub people: bool,
+    /// "which agency …": prefer organizations.
+    pub bodies: bool,
 }
 
 /// What understanding did to a query.
@@ -135,6 +137,13 @@ pub fn understand_with(
     citations::citations(parsed, &mut u);
     citations::query_language(parsed, &mut u);
     people_intent(parsed, glossary, &mut u);
+    phrase_intent(
+        parsed,
+        &glossary.intents.bodies,
+        &mut u,
+        |u| u.intents.bodies = true,
+        "asks for a body: organizations first",
+    );
     question_words(parsed, glossary, &mut u);
     phrase_intent(
         parsed,
