@@ -12,7 +12,7 @@ use super::plan::{Order, Plan, Planner};
 use super::present::{Highlighter, Snippet, SNIPPET_CHARS};
 use super::query::{self, ParsedQuery};
 use super::request::{Hit, QueryExplanation, SearchRequest, SearchResponse, Stats};
-use super::understand::Understander;
+use super::understand::{Understander, Understanding};
 use crate::backend::Backend;
 use crate::corpus::Section;
 use crate::error::{Error, Result};
@@ -194,15 +194,67 @@ impl Engine {
         let mut typed = query::parse(&request.query);
         typed.typing = request.typing;
         let (understood, understanding) = self.understander.understand(&typed);
+        let plan = self.plan_understood(&understood, &understanding, request, searcher);
+        (typed, plan)
+    }
+
+    /// The plan of an understood query.
+    fn plan_understood(
+        &self,
+        understood: &ParsedQuery,
+        understanding: &Understanding,
+        request: &SearchRequest,
+        searcher: &Searcher,
+    ) -> Plan {
         let expander = Expander::new(searcher, self.planner.fields(), request.typing);
-        let plan = self.planner.plan(
-            &understood,
-            &understanding,
+        self.planner.plan(
+            understood,
+            understanding,
             request.filter.as_ref(),
             request.sort,
             &expander,
-        );
-        (typed, plan)
+        )
+    }
+
+    /// When no section matches every word and some words match nothing at all: the
+    /// sections that match every other word, ranked as a search without those words
+    /// ("Singhateh 2022 thematic report" as "Singhateh 2022 report"), all marked partial
+    /// — they do not answer the whole query, and `unmatched` says which words found
+    /// nothing. `None` when that leaves no word.
+    fn without_unmatched_words(
+        &self,
+        request: &SearchRequest,
+        searcher: &Searcher,
+        unmatched: &[String],
+        want: usize,
+        budget: &Budget,
+    ) -> Result<Option<(Ranked, usize)>> {
+        let mut typed = query::parse(&request.query);
+        typed.typing = request.typing;
+        let (mut understood, understanding) = self.understander.understand(&typed);
+        let before = understood.groups.len();
+        understood.groups.retain(|g| {
+            let text = g
+                .clauses
+                .iter()
+                .find(|c| !c.expansion)
+                .or(g.clauses.first());
+            !text.is_some_and(|c| unmatched.contains(&c.text))
+        });
+        let left = understood.groups.iter().filter(|g| !g.negated).count();
+        if understood.groups.len() == before || left == 0 {
+            return Ok(None);
+        }
+        let plan = self.plan_understood(&understood, &understanding, request, searcher);
+        if plan.required_words.is_empty() {
+            return Ok(None);
+        }
+        let run = self.executor.prepare(&plan, searcher);
+        let (mut ranked, total, _, _) = ranked_hits(&*run, &plan, want, budget)?;
+        for hit in &mut ranked {
+            hit.2 = Pass::Partial;
+        }
+        Ok(Some((ranked, total)))
     }
 
     fn search_unguarded(&self, request: &SearchRequest, budget: &Budget) -> Result<SearchResponse> {
@@ -212,15 +264,23 @@ impl Engine {
         budget.check()?;
         let run = self.executor.prepare(&plan, &searcher);
         let want = request.offset + request.limit;
-        let (mut ranked, total, partial, complete) = ranked_hits(&*run, &plan, want, budget)?;
-        if plan.bodies_first {
-            bodies_before_their_publications(&*run, &mut ranked, want, budget)?;
-        }
+        let (mut ranked, mut total, partial, complete) = ranked_hits(&*run, &plan, want, budget)?;
         let unmatched = if complete == 0 {
             unmatched_words(&*run, &plan, budget)?
         } else {
             Vec::new()
         };
+        if !unmatched.is_empty() {
+            if let Some((rest, matched)) =
+                self.without_unmatched_words(request, &searcher, &unmatched, want, budget)?
+            {
+                ranked = rest;
+                total = matched;
+            }
+        }
+        if plan.bodies_first {
+            bodies_before_their_publications(&*run, &mut ranked, want, budget)?;
+        }
         let highlighter = std::sync::Arc::new(Highlighter::new(plan.matchers.clone()));
         let hits = self.present(&*run, &highlighter, ranked, request, budget)?;
         let facets = if request.facets {

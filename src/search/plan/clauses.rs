@@ -340,6 +340,16 @@ impl Planner {
             ),
             (Occur::Should, Node::term(f.symbol, &norm, 2.0)),
         ];
+        // The Council's documents are General Assembly documents: "HRC/47/34" is how
+        // people shorten A/HRC/47/34.
+        if norm.starts_with("hrc/") {
+            let full = format!("a/{norm}");
+            should.push((
+                Occur::Should,
+                Node::term(f.symbol, format!("{EXACT_MARK}{full}"), 3.0),
+            ));
+            should.push((Occur::Should, Node::term(f.symbol, &full, 2.0)));
+        }
         if prefix && norm.len() >= 2 {
             let prefix = Node::Prefix {
                 field: f.symbol,

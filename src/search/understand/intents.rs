@@ -6,19 +6,30 @@ use crate::glossary::{Glossary, Term};
 use crate::search::query::ParsedQuery;
 use crate::words::is_written_in_capitals;
 
+/// First words of a people phrase that ask wherever they stand ("children sold for
+/// sex — which UN expert can help"); the others count only at the start of a query.
+const ASKING_ANYWHERE: [&str; 5] = ["which", "quel", "quelle", "quels", "quelles"];
+
 pub(super) fn people_intent(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Understanding) {
     let words_of = group_words(parsed);
-    let mut best: Option<(usize, &Term)> = None;
+    let mut best: Option<(usize, usize, &Term)> = None;
     for term in &glossary.intents.people {
-        if let Some(end) = match_at(&words_of, 0, &term.words) {
-            if best.is_none_or(|(e, _)| end > e) {
-                best = Some((end, term));
+        let anywhere = term
+            .words
+            .first()
+            .is_some_and(|w| ASKING_ANYWHERE.contains(&w.as_str()));
+        let starts = if anywhere { parsed.groups.len() } else { 1 };
+        for start in 0..starts {
+            if let Some(end) = match_at(&words_of, start, &term.words) {
+                if best.is_none_or(|(s, e, _)| end - start > e - s) {
+                    best = Some((start, end, term));
+                }
             }
         }
     }
-    if let Some((end, term)) = best {
-        if end < parsed.groups.len() {
-            parsed.groups.drain(..end);
+    if let Some((start, end, term)) = best {
+        if end - start < parsed.groups.len() {
+            parsed.groups.drain(start..end);
             u.intents.people = true;
             u.notes.push(format!(
                 "intent: `{}` asks for people: mandate holders first",

@@ -380,6 +380,19 @@ people = ["who is", "who reports on"]
                 .collect();
             assert!(texts.contains(&symbol.to_string()), "{q}: {texts:?}");
         }
+        // A number away from the organ's name counts something else.
+        for q in [
+            "Conseil des droits de l'homme composé de 47 États",
+            "the Human Rights Council has 47 members",
+        ] {
+            let mut parsed = parse(q);
+            let u = understand(&mut parsed, &g);
+            assert!(
+                !u.notes.iter().any(|n| n.starts_with("session")),
+                "{q}: {:?}",
+                u.notes
+            );
+        }
         assert_eq!(session_number("49th"), Some(49));
         assert_eq!(session_number("2021"), None);
     }

@@ -60,6 +60,17 @@ pub(super) fn sessions(parsed: &mut ParsedQuery, glossary: &Glossary, u: &mut Un
         }
     }
     if let Some((start, end, organ)) = found {
+        // A bare number away from the organ's name counts something else ("the Council
+        // is composed of 47 States"): a session is written next to the name ("HRC 47",
+        // "Human Rights Council 47") or as an ordinal ("47th session of …").
+        let adjacent = at + 1 == start || at == end;
+        let ordinal = words_of[at]
+            .as_deref()
+            .and_then(|w| w.first())
+            .is_some_and(|w| !w.chars().all(|c| c.is_ascii_digit()));
+        if !adjacent && !ordinal {
+            return;
+        }
         let (from, to) = (start.min(at), end.max(at + 1));
         add_session(parsed, from, to, organ, n, u);
     }
