@@ -18,7 +18,7 @@ use crate::corpus::Section;
 use crate::error::{Error, Result};
 use crate::index::{self, BuildInfo};
 use crate::schema::Fields;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher};
@@ -278,11 +278,20 @@ impl Engine {
                 total = matched;
             }
         }
+        let matched = partial_by_words_matched(&*run, &plan, &mut ranked, want, budget)?;
         if plan.bodies_first {
             bodies_before_their_publications(&*run, &mut ranked, want, budget)?;
         }
         let highlighter = std::sync::Arc::new(Highlighter::new(plan.matchers.clone()));
-        let hits = self.present(&*run, &highlighter, ranked, request, budget)?;
+        let words = plan.required_words.len();
+        let hits = self.present(
+            &*run,
+            &highlighter,
+            ranked,
+            (&matched, words),
+            request,
+            budget,
+        )?;
         let facets = if request.facets {
             budget.check()?;
             Some(run.unfiltered_facets(budget)?)
@@ -320,6 +329,7 @@ impl Engine {
         run: &dyn Prepared,
         highlighter: &Highlighter,
         ranked: Ranked,
+        (matched, words): (&HashMap<(u64, u64), usize>, usize),
         request: &SearchRequest,
         budget: &Budget,
     ) -> Result<Vec<Hit>> {
@@ -336,12 +346,16 @@ impl Engine {
             } else {
                 None
             };
+            let key = match matched.get(&found.key()) {
+                Some(&m) if pass == Pass::Partial => partial_key(score, m, words),
+                _ => ranking_key(score, pass),
+            };
             let section = run.section(found)?;
             let snippet = Snippet::of(highlighter, &section.body, SNIPPET_CHARS);
             budget.spend_answer_bytes(section_bytes(&section) + snippet.len())?;
             hits.push(Hit {
                 rank: i + 1,
-                score: ranking_key(score, pass),
+                score: key,
                 relevance: score,
                 partial: pass == Pass::Partial,
                 url: crate::search::present::links::resolver_url(&section),
@@ -463,6 +477,58 @@ pub(crate) fn ranking_key(score: f32, pass: Pass) -> f32 {
         Pass::Complete => 0.5 + 0.5 * within,
         Pass::Partial => 0.5 * within,
     }
+}
+
+/// The ranking key of a partial match of `matched` of the query's `words` required
+/// words: in [0, 0.5), more words first, then the engine's score.
+fn partial_key(score: f32, matched: usize, words: usize) -> f32 {
+    let score = score.max(0.0);
+    let within = score / (score + KEY_HALF_SCORE);
+    let words = words.max(matched + 1) as f32;
+    0.5 * (matched as f32 + within) / words
+}
+
+/// Partial matches (within the first `want` hits) ordered by how many of the required
+/// words each matches, then by score, as Meilisearch's words rule orders them: a section
+/// matching four of five words before one matching a single word strongly. Returns the
+/// count per hit; empty when there is nothing to order or the backend cannot tell.
+fn partial_by_words_matched(
+    run: &dyn Prepared,
+    plan: &Plan,
+    ranked: &mut Ranked,
+    want: usize,
+    budget: &Budget,
+) -> Result<HashMap<(u64, u64), usize>> {
+    let mut counts = HashMap::new();
+    let first = ranked
+        .iter()
+        .position(|(_, _, pass)| *pass == Pass::Partial);
+    let by_relevance = plan.order == Order::Relevance;
+    let Some(first) = first.filter(|_| by_relevance && plan.required_words.len() > 1) else {
+        return Ok(counts);
+    };
+    let end = ranked.len().min(want.max(first + 1));
+    let found: Vec<Found> = ranked[first..end]
+        .iter()
+        .map(|(_, f, _)| f.clone())
+        .collect();
+    let mut matched = vec![0usize; found.len()];
+    for (_, node) in &plan.required_words {
+        let Some(each) = run.matching(node, &found, budget)? else {
+            return Ok(counts);
+        };
+        for (m, hit) in matched.iter_mut().zip(each) {
+            *m += usize::from(hit);
+        }
+    }
+    let mut tail: Vec<((f32, Found, Pass), usize)> =
+        ranked.drain(first..end).zip(matched).collect();
+    tail.sort_by(|a, b| b.1.cmp(&a.1).then(b.0 .0.total_cmp(&a.0 .0)));
+    for (hit, m) in tail.into_iter().rev() {
+        counts.insert(hit.1.key(), m);
+        ranked.insert(first, hit);
+    }
+    Ok(counts)
 }
 
 /// Hits looked at when moving organizations before their publications.

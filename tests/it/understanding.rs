@@ -339,3 +339,27 @@ fn ends_in_a_fragment(typed: &str) -> bool {
             .last()
             .is_some_and(|w| w.chars().filter(|c| c.is_alphanumeric()).count() <= 2)
 }
+
+#[test]
+fn partial_matches_come_in_order_of_words_matched() {
+    let ix = Indexed::new();
+    // No section has every word: the one with most of them (the EU, its coordinator,
+    // anti-trafficking work) comes before one matching fewer more strongly (the OSCE's
+    // co-ordinator, outside the EU).
+    let v = ix.query_json(&[
+        "--limit",
+        "5",
+        "who coordinates anti-trafficking work across the EU",
+    ]);
+    let hits = v["hits"].as_array().unwrap();
+    assert!(hits.iter().all(|h| h["partial"] == true), "{v}");
+    assert_eq!(
+        hits[0]["id"],
+        "organization-eu",
+        "{:?}",
+        hits.iter().map(|h| &h["id"]).collect::<Vec<_>>()
+    );
+    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert!(scores.iter().all(|s| *s < 0.5), "{scores:?}");
+}

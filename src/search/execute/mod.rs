@@ -81,6 +81,10 @@ pub(crate) trait Prepared {
 
     /// How many sections `node` matches (filters and exclusions not applied).
     fn count(&self, node: &Node, budget: &Budget) -> Result<usize>;
+
+    /// Whether `node` matches each of `hits`; `None` where the backend cannot tell (a
+    /// remote one).
+    fn matching(&self, node: &Node, hits: &[Found], budget: &Budget) -> Result<Option<Vec<bool>>>;
 }
 
 /// Which kinds the generation has sections of, by kind code.

@@ -28,7 +28,7 @@ use tantivy::schema::document::{
     ValueDeserializer,
 };
 use tantivy::schema::{Field, FieldType, IndexRecordOption};
-use tantivy::{DocAddress, Searcher, SegmentReader, Term};
+use tantivy::{DocAddress, DocSet, Searcher, SegmentReader, Term};
 
 /// The local index as an executor.
 pub(crate) struct LocalExecutor {
@@ -246,6 +246,30 @@ impl Prepared for LocalSearch<'_> {
             _ => complete,
         };
         explain_safely(&**query, self.searcher, *address)
+    }
+
+    fn matching(&self, node: &Node, hits: &[Found], budget: &Budget) -> Result<Option<Vec<bool>>> {
+        budget.check()?;
+        let query = node.without_fields(&self.executor.absent).to_tantivy();
+        let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(
+            self.searcher,
+        ))?;
+        let mut out = Vec::with_capacity(hits.len());
+        for found in hits {
+            let Found::Local(address) = found else {
+                out.push(false);
+                continue;
+            };
+            let reader = self.searcher.segment_reader(address.segment_ord);
+            let mut scorer = weight.scorer(reader, 1.0)?;
+            let at = if scorer.doc() >= address.doc_id {
+                scorer.doc()
+            } else {
+                scorer.seek(address.doc_id)
+            };
+            out.push(at == address.doc_id);
+        }
+        Ok(Some(out))
     }
 
     fn count(&self, node: &Node, budget: &Budget) -> Result<usize> {

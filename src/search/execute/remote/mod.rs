@@ -291,6 +291,10 @@ impl Prepared for RemoteSearch<'_> {
         Vec::new()
     }
 
+    fn matching(&self, _: &Node, _: &[Found], _: &Budget) -> Result<Option<Vec<bool>>> {
+        Ok(None)
+    }
+
     fn count(&self, node: &Node, budget: &Budget) -> Result<usize> {
         budget.check()?;
         Ok(self.executor.remote.collect(node, self.plan, 0, true)?.1)
