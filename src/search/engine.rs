@@ -54,6 +54,15 @@ impl std::fmt::Debug for Engine {
 /// The hits of a search before presentation: score, where found, which pass found it.
 type Ranked = Vec<(f32, Found, Pass)>;
 
+/// A request as planned: the query as typed, as understood, what understanding found,
+/// and the plan.
+struct Planned {
+    typed: ParsedQuery,
+    understood: ParsedQuery,
+    understanding: Understanding,
+    plan: Plan,
+}
+
 impl Engine {
     /// Opens the current generation of the index at `root`, searched where it was
     /// built for (see [`BuildInfo::backend`]).
@@ -190,12 +199,17 @@ impl Engine {
     /// Parses and plans a request, the one place a request becomes queries: the query as
     /// typed, and its plan (understood with the glossary, its words expanded against the
     /// generation's dictionary, planned into trees).
-    fn plan(&self, request: &SearchRequest, searcher: &Searcher) -> (ParsedQuery, Plan) {
+    fn plan(&self, request: &SearchRequest, searcher: &Searcher) -> Planned {
         let mut typed = query::parse(&request.query);
         typed.typing = request.typing;
         let (understood, understanding) = self.understander.understand(&typed);
         let plan = self.plan_understood(&understood, &understanding, request, searcher);
-        (typed, plan)
+        Planned {
+            typed,
+            understood,
+            understanding,
+            plan,
+        }
     }
 
     /// The plan of an understood query.
@@ -223,15 +237,15 @@ impl Engine {
     /// nothing. `None` when that leaves no word.
     fn without_unmatched_words(
         &self,
+        planned: &Planned,
         request: &SearchRequest,
         searcher: &Searcher,
         unmatched: &[String],
         want: usize,
         budget: &Budget,
     ) -> Result<Option<(Ranked, usize)>> {
-        let mut typed = query::parse(&request.query);
-        typed.typing = request.typing;
-        let (mut understood, understanding) = self.understander.understand(&typed);
+        let mut understood = planned.understood.clone();
+        let understanding = &planned.understanding;
         let before = understood.groups.len();
         understood.groups.retain(|g| {
             let text = g
@@ -245,7 +259,7 @@ impl Engine {
         if understood.groups.len() == before || left == 0 {
             return Ok(None);
         }
-        let plan = self.plan_understood(&understood, &understanding, request, searcher);
+        let plan = self.plan_understood(&understood, understanding, request, searcher);
         if plan.required_words.is_empty() {
             return Ok(None);
         }
@@ -260,25 +274,26 @@ impl Engine {
     fn search_unguarded(&self, request: &SearchRequest, budget: &Budget) -> Result<SearchResponse> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
-        let (parsed, plan) = self.plan(request, &searcher);
+        let planned = self.plan(request, &searcher);
+        let (parsed, plan) = (&planned.typed, &planned.plan);
         budget.check()?;
-        let run = self.executor.prepare(&plan, &searcher);
+        let run = self.executor.prepare(plan, &searcher);
         let want = request.offset + request.limit;
-        let (mut ranked, mut total, partial, complete) = ranked_hits(&*run, &plan, want, budget)?;
+        let (mut ranked, mut total, partial, complete) = ranked_hits(&*run, plan, want, budget)?;
         let unmatched = if complete == 0 {
-            unmatched_words(&*run, &plan, budget)?
+            unmatched_words(&*run, plan, budget)?
         } else {
             Vec::new()
         };
         if !unmatched.is_empty() {
-            if let Some((rest, matched)) =
-                self.without_unmatched_words(request, &searcher, &unmatched, want, budget)?
+            if let Some((rest, matched)) = self
+                .without_unmatched_words(&planned, request, &searcher, &unmatched, want, budget)?
             {
                 ranked = rest;
                 total = matched;
             }
         }
-        let matched = partial_by_words_matched(&*run, &plan, &mut ranked, want, budget)?;
+        let matched = partial_by_words_matched(&*run, plan, &mut ranked, want, budget)?;
         if plan.bodies_first {
             bodies_before_their_publications(&*run, &mut ranked, want, budget)?;
         }
@@ -306,7 +321,7 @@ impl Engine {
         };
         let explain = request
             .explain
-            .then(|| self.explanation(&parsed, &plan, &*run, partial));
+            .then(|| self.explanation(parsed, plan, &*run, partial));
         Ok(SearchResponse {
             query: request.query.clone(),
             total_hits: total,
@@ -465,14 +480,19 @@ fn executor_for(
 /// Engine scores at which a hit is halfway up its band of [`ranking_key`].
 const KEY_HALF_SCORE: f32 = 10.0;
 
+/// An engine score in [0, 1), in the same order.
+fn squashed(score: f32) -> f32 {
+    let score = score.max(0.0);
+    score / (score + KEY_HALF_SCORE)
+}
+
 /// The score shown: the ranking key, in [0, 1). Sections that match every required word
 /// come first and score in [0.5, 1), those that match only some in [0, 0.5); within
 /// each band the engine's score, squashed, orders them. So the score falls down the
 /// list as the ranks do (in relevance order), and reads like Meilisearch's
 /// `_rankingScore`.
 pub(crate) fn ranking_key(score: f32, pass: Pass) -> f32 {
-    let score = score.max(0.0);
-    let within = score / (score + KEY_HALF_SCORE);
+    let within = squashed(score);
     match pass {
         Pass::Complete => 0.5 + 0.5 * within,
         Pass::Partial => 0.5 * within,
@@ -482,8 +502,7 @@ pub(crate) fn ranking_key(score: f32, pass: Pass) -> f32 {
 /// The ranking key of a partial match of `matched` of the query's `words` required
 /// words: in [0, 0.5), more words first, then the engine's score.
 fn partial_key(score: f32, matched: usize, words: usize) -> f32 {
-    let score = score.max(0.0);
-    let within = score / (score + KEY_HALF_SCORE);
+    let within = squashed(score);
     let words = words.max(matched + 1) as f32;
     0.5 * (matched as f32 + within) / words
 }

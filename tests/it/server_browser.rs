@@ -142,21 +142,7 @@ fn documents_on_the_page_in_a_real_browser() {
     let o = build_index(dir.path(), "corpus", "index");
     assert!(o.status.success(), "{}", stderr(&o));
     let server = Server::start(dir.path(), &dir.path().join("index"), &[]);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/documents.mjs");
-    let out = Command::new("node")
-        .arg(&script)
-        .arg(server.url())
-        .arg(&chromium)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "documents.mjs failed:\n{stdout}\n{}\nserver:\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        server.stderr()
-    );
+    let stdout = run_browser_script("documents.mjs", &server, &chromium);
     assert!(
         stdout.contains("ok - a citation opens the document at its page"),
         "{stdout}"
@@ -183,21 +169,7 @@ fn an_instantsearch_page_in_a_real_browser() {
     let o = build_index(dir.path(), "corpus", "index");
     assert!(o.status.success(), "{}", stderr(&o));
     let server = Server::start(dir.path(), &dir.path().join("index"), &[]);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/instantsearch.mjs");
-    let out = Command::new("node")
-        .arg(&script)
-        .arg(server.url())
-        .arg(&chromium)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "instantsearch.mjs failed:\n{stdout}\n{}\nserver:\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        server.stderr()
-    );
+    let stdout = run_browser_script("instantsearch.mjs", &server, &chromium);
     for check in [
         "ticking a kind narrows the hits",
         "sorting newest first orders the hits by year",
@@ -205,4 +177,27 @@ fn an_instantsearch_page_in_a_real_browser() {
     ] {
         assert!(stdout.contains(&format!("ok - {check}")), "{stdout}");
     }
+}
+
+/// Runs `tests/js/NAME` with the server's address and Chromium; its output, printed,
+/// after asserting it succeeded (the server's log in the failure message).
+fn run_browser_script(name: &str, server: &Server, chromium: &Path) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/js")
+        .join(name);
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(server.url())
+        .arg(chromium)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{name} failed:\n{stdout}\n{}\nserver:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.stderr()
+    );
+    stdout
 }
