@@ -221,13 +221,15 @@ impl Engine {
         searcher: &Searcher,
     ) -> Plan {
         let expander = Expander::new(searcher, self.planner.fields(), request.typing);
-        self.planner.plan(
+        let mut plan = self.planner.plan(
             understood,
             understanding,
             request.filter.as_ref(),
             request.sort,
             &expander,
-        )
+        );
+        self.executor.fit(&mut plan, searcher);
+        plan
     }
 
     /// When no section matches every word and some words match nothing at all: the

@@ -148,40 +148,57 @@ impl Node {
     /// in): their terms, phrases and prefixes match nothing, so they are dropped from
     /// unions and empty what requires them. Scores of what still matches are unchanged;
     /// tantivy would otherwise open an empty dictionary for each of them at every use.
+    #[cfg(test)]
     pub fn without_fields(&self, absent: &[Field]) -> Node {
+        let mut pruned = self.clone();
+        pruned.prune(&|leaf| leaf.field().is_some_and(|f| absent.contains(&f)));
+        pruned
+    }
+
+    /// Drops, in place, the leaves (terms, phrases, prefixes, containment tests) that
+    /// `matches_nothing` says no document has: from unions and exclusions; what requires
+    /// one becomes [`Node::Empty`]. What still matches matches and scores as before (a
+    /// clause that matches nothing adds nothing to a sum), and tantivy builds no weight
+    /// or scorer for what was dropped.
+    pub fn prune(&mut self, matches_nothing: &dyn Fn(&Node) -> bool) {
+        let empty = match self {
+            Node::Term { .. } | Node::Phrase { .. } | Node::Prefix { .. } | Node::Contains { .. } => {
+                matches_nothing(self)
+            }
+            Node::Bool(clauses) => {
+                let had_clauses = !clauses.is_empty();
+                let mut required_is_empty = false;
+                clauses.retain_mut(|(occur, clause)| {
+                    if required_is_empty {
+                        return true;
+                    }
+                    clause.prune(matches_nothing);
+                    let empty = matches!(clause, Node::Empty);
+                    required_is_empty = empty && *occur == Occur::Must;
+                    !empty
+                });
+                let matches_something = clauses.iter().any(|(o, _)| *o != Occur::MustNot);
+                required_is_empty || (had_clauses && !matches_something)
+            }
+            Node::Boost(inner, _) | Node::Const(inner, _) => {
+                inner.prune(matches_nothing);
+                matches!(**inner, Node::Empty)
+            }
+            _ => false,
+        };
+        if empty {
+            *self = Node::Empty;
+        }
+    }
+
+    /// The field a leaf searches (a term, phrase, prefix or containment test).
+    pub fn field(&self) -> Option<Field> {
         match self {
             Node::Term { field, .. }
             | Node::Phrase { field, .. }
             | Node::Prefix { field, .. }
-            | Node::Contains { field, .. }
-                if absent.contains(field) =>
-            {
-                Node::Empty
-            }
-            Node::Bool(clauses) => {
-                let mut kept = Vec::with_capacity(clauses.len());
-                for (occur, clause) in clauses {
-                    match (occur, clause.without_fields(absent)) {
-                        (Occur::Must, Node::Empty) => return Node::Empty,
-                        (Occur::Should | Occur::MustNot, Node::Empty) => {}
-                        (occur, clause) => kept.push((*occur, clause)),
-                    }
-                }
-                let matches_something = kept.iter().any(|(o, _)| *o != Occur::MustNot);
-                if !matches_something && !clauses.is_empty() {
-                    return Node::Empty;
-                }
-                Node::Bool(kept)
-            }
-            Node::Boost(inner, boost) => match inner.without_fields(absent) {
-                Node::Empty => Node::Empty,
-                inner => Node::Boost(Box::new(inner), *boost),
-            },
-            Node::Const(inner, score) => match inner.without_fields(absent) {
-                Node::Empty => Node::Empty,
-                inner => Node::Const(Box::new(inner), *score),
-            },
-            other => other.clone(),
+            | Node::Contains { field, .. } => Some(*field),
+            _ => None,
         }
     }
 

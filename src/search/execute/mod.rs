@@ -45,6 +45,11 @@ pub(crate) enum Pass {
 
 /// A backend that runs plans.
 pub(crate) trait Executor: Send + Sync {
+    /// Fits a plan to what this backend holds before it runs: what can match nothing
+    /// there is dropped, matches and scores unchanged (the local index knows its
+    /// dictionary; a remote backend leaves the plan as it is).
+    fn fit(&self, _plan: &mut Plan, _searcher: &Searcher) {}
+
     /// The searches of one plan on this backend, made ready once per search (queries
     /// compiled, exclusions evaluated); `searcher` is the local generation's.
     fn prepare<'a>(&'a self, plan: &'a Plan, searcher: &'a Searcher) -> Box<dyn Prepared + 'a>;

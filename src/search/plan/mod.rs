@@ -85,6 +85,26 @@ pub struct Plan {
     pub bodies_first: bool,
 }
 
+impl Plan {
+    /// Drops from every tree the leaves `matches_nothing` says no document has
+    /// ([`Node::prune`]): a required word left with nothing stays, as
+    /// [`Node::Empty`], so that it is told as unmatched.
+    pub fn prune(&mut self, matches_nothing: &dyn Fn(&Node) -> bool) {
+        self.conjunctive.prune(matches_nothing);
+        if let Some(disjunctive) = &mut self.disjunctive {
+            disjunctive.prune(matches_nothing);
+        }
+        self.unfiltered.prune(matches_nothing);
+        for excluded in &mut self.excluded {
+            excluded.prune(matches_nothing);
+        }
+        self.excluded.retain(|e| !matches!(e, Node::Empty));
+        for (_, node) in &mut self.required_words {
+            node.prune(matches_nothing);
+        }
+    }
+}
+
 /// Plans queries for one field set and glossary.
 pub struct Planner {
     fields: Fields,

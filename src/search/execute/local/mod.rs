@@ -52,6 +52,21 @@ impl LocalExecutor {
         }
     }
 
+    /// Whether no document of the generation can match `leaf`.
+    fn matches_nothing(&self, searcher: &Searcher, leaf: &Node) -> bool {
+        let absent = |field: Field, text: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(field, text))
+                .is_ok_and(|n| n == 0)
+        };
+        match leaf {
+            _ if leaf.field().is_some_and(|f| self.absent.contains(&f)) => true,
+            Node::Term { field, text, .. } => absent(*field, text),
+            Node::Phrase { field, terms, .. } => terms.iter().any(|t| absent(*field, t)),
+            _ => false,
+        }
+    }
+
     /// The stored section of a document.
     pub(crate) fn section_at(&self, searcher: &Searcher, address: DocAddress) -> Result<Section> {
         section_at(&self.root, searcher, address)
@@ -59,6 +74,13 @@ impl LocalExecutor {
 }
 
 impl Executor for LocalExecutor {
+    /// Leaves of absent fields, terms no segment has and phrases with such a term are
+    /// dropped from every tree of the plan.
+    fn fit(&self, plan: &mut Plan, searcher: &Searcher) {
+        let matches_nothing = |leaf: &Node| self.matches_nothing(searcher, leaf);
+        plan.prune(&matches_nothing);
+    }
+
     fn prepare<'a>(&'a self, plan: &'a Plan, searcher: &'a Searcher) -> Box<dyn Prepared + 'a> {
         Box::new(LocalSearch::compile(self, plan, searcher))
     }
@@ -102,30 +124,27 @@ struct LocalSearch<'a> {
 }
 
 impl<'a> LocalSearch<'a> {
-    /// The plan's queries for tantivy, without what they ask of absent fields.
+    /// The plan's queries for tantivy (already fitted to the index: [`Executor::fit`]).
     fn compile(executor: &'a LocalExecutor, plan: &'a Plan, searcher: &'a Searcher) -> Self {
-        let absent = &executor.absent;
         let mut notes = Vec::new();
         let mut sets: Vec<DocIdsQuery> = Vec::new();
         for excluded in &plan.excluded {
-            let excluded = excluded.without_fields(absent);
             match DocIdsQuery::matching(searcher, &*excluded.to_tantivy()) {
                 Ok(set) => sets.push(set),
                 Err(e) => notes.push(format!("could not apply an exclusion: {e}")),
             }
         }
-        let conjunctive = plan.conjunctive.without_fields(absent);
-        let disjunctive = plan.disjunctive.as_ref().map(|d| d.without_fields(absent));
+        let conjunctive = &plan.conjunctive;
+        let disjunctive = plan.disjunctive.as_ref();
         let compile = |node: &Node| excluding(node.to_tantivy(), &sets);
         LocalSearch {
             executor,
             plan,
             searcher,
-            conjunctive: compile(&conjunctive),
-            disjunctive: disjunctive.as_ref().map(compile),
+            conjunctive: compile(conjunctive),
+            disjunctive: disjunctive.map(compile),
             conjunctive_terms: conjunctive.union_terms().filter(|_| sets.is_empty()),
             disjunctive_terms: disjunctive
-                .as_ref()
                 .and_then(Node::union_terms)
                 .filter(|_| sets.is_empty()),
             notes,
@@ -201,8 +220,7 @@ impl<'a> LocalSearch<'a> {
     /// `node` compiled for tantivy's explanations, with this plan's exclusions.
     fn explainable(&self, node: &Node) -> Box<dyn Query> {
         excluding(
-            node.without_fields(&self.executor.absent)
-                .to_tantivy_explainable(),
+            node.to_tantivy_explainable(),
             &self.exclusions,
         )
     }
@@ -250,7 +268,7 @@ impl Prepared for LocalSearch<'_> {
 
     fn matching(&self, node: &Node, hits: &[Found], budget: &Budget) -> Result<Option<Vec<bool>>> {
         budget.check()?;
-        let query = node.without_fields(&self.executor.absent).to_tantivy();
+        let query = node.to_tantivy();
         let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(
             self.searcher,
         ))?;
@@ -274,12 +292,12 @@ impl Prepared for LocalSearch<'_> {
 
     fn count(&self, node: &Node, budget: &Budget) -> Result<usize> {
         budget.check()?;
-        let query = node.without_fields(&self.executor.absent).to_tantivy();
+        let query = node.to_tantivy();
         Ok(self.searcher.search(&*query, &Count)?)
     }
 
     fn unfiltered_facets(&self, budget: &Budget) -> Result<Facets> {
-        let unfiltered = self.plan.unfiltered.without_fields(&self.executor.absent);
+        let unfiltered = &self.plan.unfiltered;
         // When the query's matches are exactly those of some terms, they are counted
         // from their posting lists.
         let terms = unfiltered
