@@ -185,6 +185,29 @@ pub fn en_analyzer() -> TextAnalyzer {
         .build()
 }
 
+thread_local! {
+    /// This thread's stemmed and folded analyzers for queries and snippets, kept between
+    /// searches: building one (and its stem memo) costs more than analyzing a query.
+    static QUERY_ANALYZERS: std::cell::RefCell<(TextAnalyzer, TextAnalyzer)> =
+        std::cell::RefCell::new((en_analyzer(), name_analyzer()));
+}
+
+/// Runs `f` with this thread's [`en_analyzer`] and [`name_analyzer`] (fresh ones when
+/// `f` is already inside a call).
+pub fn with_query_analyzers<R>(f: impl FnOnce(&mut TextAnalyzer, &mut TextAnalyzer) -> R) -> R {
+    let mut f = Some(f);
+    let kept = QUERY_ANALYZERS.try_with(|cell| {
+        cell.try_borrow_mut().ok().map(|mut pair| {
+            let (en, name) = &mut *pair;
+            (f.take().expect("called once"))(en, name)
+        })
+    });
+    match kept {
+        Ok(Some(result)) => result,
+        _ => (f.take().expect("not called yet"))(&mut en_analyzer(), &mut name_analyzer()),
+    }
+}
+
 /// The folded, unstemmed analyzer: alphanumeric runs under [`MAX_WORD_BYTES`],
 /// lowercased and ASCII-folded (tantivy's simple tokenizer, long-word filter, lowercaser
 /// and ASCII folding, in one pass).

@@ -221,15 +221,15 @@ impl Engine {
         searcher: &Searcher,
     ) -> Plan {
         let expander = Expander::new(searcher, self.planner.fields(), request.typing);
-        let mut plan = self.planner.plan(
+        let unmatchable = self.executor.unmatchable(searcher);
+        self.planner.plan(
             understood,
             understanding,
             request.filter.as_ref(),
             request.sort,
             &expander,
-        );
-        self.executor.fit(&mut plan, searcher);
-        plan
+            &*unmatchable,
+        )
     }
 
     /// When no section matches every word and some words match nothing at all: the

@@ -162,9 +162,10 @@ impl Node {
     /// or scorer for what was dropped.
     pub fn prune(&mut self, matches_nothing: &dyn Fn(&Node) -> bool) {
         let empty = match self {
-            Node::Term { .. } | Node::Phrase { .. } | Node::Prefix { .. } | Node::Contains { .. } => {
-                matches_nothing(self)
-            }
+            Node::Term { .. }
+            | Node::Phrase { .. }
+            | Node::Prefix { .. }
+            | Node::Contains { .. } => matches_nothing(self),
             Node::Bool(clauses) => {
                 let had_clauses = !clauses.is_empty();
                 let mut required_is_empty = false;

@@ -45,10 +45,12 @@ pub(crate) enum Pass {
 
 /// A backend that runs plans.
 pub(crate) trait Executor: Send + Sync {
-    /// Fits a plan to what this backend holds before it runs: what can match nothing
-    /// there is dropped, matches and scores unchanged (the local index knows its
-    /// dictionary; a remote backend leaves the plan as it is).
-    fn fit(&self, _plan: &mut Plan, _searcher: &Searcher) {}
+    /// Which leaves of a query tree (terms, phrases) match nothing on this backend, for
+    /// planning to leave them out: the local index looks them up in its dictionary; a
+    /// remote backend keeps every leaf.
+    fn unmatchable<'a>(&'a self, _searcher: &'a Searcher) -> Box<dyn Fn(&Node) -> bool + 'a> {
+        Box::new(|_| false)
+    }
 
     /// The searches of one plan on this backend, made ready once per search (queries
     /// compiled, exclusions evaluated); `searcher` is the local generation's.

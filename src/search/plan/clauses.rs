@@ -30,17 +30,23 @@ const YEAR_BOOST: f32 = 3.0;
 const NAME_MATCH_SCORE: f32 = 3.0;
 
 impl Planner {
-    /// The trees of one group; `acronym_bonus` multiplies an acronym typed in capitals.
+    /// The trees of one group; `acronym_bonus` multiplies an acronym typed in capitals;
+    /// each alternative without the leaves `unmatchable` says match nothing.
     pub(super) fn group(
         &self,
         group: &Group,
         expander: &Expander,
         acronym_bonus: f32,
+        unmatchable: &dyn Fn(&Node) -> bool,
     ) -> Option<Built> {
         let mut built: Vec<Built> = group
             .clauses
             .iter()
             .filter_map(|c| self.clause(c, group.negated, expander, acronym_bonus))
+            .map(|mut b| {
+                b.query.prune(unmatchable);
+                b
+            })
             .collect();
         match built.len() {
             0 => None,
@@ -88,8 +94,8 @@ impl Planner {
             }
             _ => {}
         }
-        let en = tokens(&mut self.en.clone(), text);
-        let names = tokens(&mut self.name.clone(), text);
+        let (en, names) =
+            schema::with_query_analyzers(|en, name| (tokens(en, text), tokens(name, text)));
         if en.is_empty() || names.is_empty() {
             return None;
         }
@@ -203,10 +209,8 @@ impl Planner {
             common,
             acronym_bonus,
         );
-        let mut en = self.en.clone();
         for e in expansions {
-            let e_stem = tokens(&mut en, &e.word)
-                .pop()
+            let e_stem = schema::with_query_analyzers(|en, _| tokens(en, &e.word).pop())
                 .unwrap_or_else(|| e.word.clone());
             if e_stem == stem {
                 continue;

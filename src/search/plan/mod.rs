@@ -21,11 +21,10 @@ use super::tree::Node;
 use super::understand::Understanding;
 use crate::corpus::Kind;
 use crate::glossary::Glossary;
-use crate::schema::{self, en_analyzer, name_analyzer, Fields};
+use crate::schema::{self, Fields};
 use crate::words::is_written_in_capitals;
 use std::sync::Arc;
 use tantivy::query::Occur;
-use tantivy::tokenizer::TextAnalyzer;
 
 /// Weight of a common word (typed in lowercase, a function word of the glossary): a
 /// tie-breaker.
@@ -89,7 +88,7 @@ impl Plan {
     /// Drops from every tree the leaves `matches_nothing` says no document has
     /// ([`Node::prune`]): a required word left with nothing stays, as
     /// [`Node::Empty`], so that it is told as unmatched.
-    pub fn prune(&mut self, matches_nothing: &dyn Fn(&Node) -> bool) {
+    fn prune(&mut self, matches_nothing: &dyn Fn(&Node) -> bool) {
         self.conjunctive.prune(matches_nothing);
         if let Some(disjunctive) = &mut self.disjunctive {
             disjunctive.prune(matches_nothing);
@@ -109,8 +108,6 @@ impl Plan {
 pub struct Planner {
     fields: Fields,
     glossary: Arc<Glossary>,
-    en: TextAnalyzer,
-    name: TextAnalyzer,
 }
 
 /// The trees of a query's groups, sorted by what they do.
@@ -208,12 +205,7 @@ struct Built {
 impl Planner {
     /// A planner over the given fields, with `glossary`'s function words.
     pub fn new(fields: Fields, glossary: Arc<Glossary>) -> Planner {
-        Planner {
-            fields,
-            glossary,
-            en: en_analyzer(),
-            name: name_analyzer(),
-        }
+        Planner { fields, glossary }
     }
 
     /// The field handles it plans for.
@@ -222,7 +214,9 @@ impl Planner {
     }
 
     /// Plans a search for an understood query and the request's filter; `expander`
-    /// finds the index words that prefixes and typos expand to.
+    /// finds the index words that prefixes and typos expand to; `unmatchable` tells the
+    /// leaves the backend has no match for, dropped from each word's tree as it is built
+    /// ([`Node::prune`]: matches and scores unchanged, and no time spent on them later).
     pub(crate) fn plan(
         &self,
         parsed: &ParsedQuery,
@@ -230,8 +224,9 @@ impl Planner {
         filter: Option<&Filter>,
         sort: Option<Sort>,
         expander: &Expander,
+        unmatchable: &dyn Fn(&Node) -> bool,
     ) -> Plan {
-        let mut groups = self.groups(parsed, expander);
+        let mut groups = self.groups(parsed, expander, unmatchable);
         groups
             .notes
             .splice(0..0, understanding.notes.iter().cloned());
@@ -274,7 +269,7 @@ impl Planner {
             };
             groups.notes.push(format!("sorted by {}", sort.as_text()));
         }
-        Plan {
+        let mut plan = Plan {
             conjunctive,
             disjunctive,
             unfiltered,
@@ -289,11 +284,19 @@ impl Planner {
                 .zip(groups.required)
                 .collect(),
             bodies_first: understanding.intents.bodies && order == Order::Relevance,
-        }
+        };
+        // What a word left empty requires is empty too.
+        plan.prune(&|_| false);
+        plan
     }
 
     /// The trees of the query's groups, sorted into required, optional and excluded.
-    fn groups(&self, parsed: &ParsedQuery, expander: &Expander) -> Groups {
+    fn groups(
+        &self,
+        parsed: &ParsedQuery,
+        expander: &Expander,
+        unmatchable: &dyn Fn(&Node) -> bool,
+    ) -> Groups {
         let mut g = Groups::default();
         let mut common_matchers = Vec::new();
         let content_words = parsed
@@ -303,7 +306,7 @@ impl Planner {
             .count();
         let acronym_bonus = clauses::acronym_bonus(content_words);
         for group in &parsed.groups {
-            let Some(built) = self.group(group, expander, acronym_bonus) else {
+            let Some(built) = self.group(group, expander, acronym_bonus, unmatchable) else {
                 g.notes.push(format!(
                     "ignored `{}`: nothing searchable",
                     group_text(group)

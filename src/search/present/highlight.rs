@@ -1,7 +1,7 @@
 //! Highlighting: finds every word a query matched in a text (exact, stemmed, prefix,
 //! typo, phrase, symbol), as byte spans.
 
-use crate::schema::{en_analyzer, name_analyzer, MAX_WORD_BYTES};
+use crate::schema::MAX_WORD_BYTES;
 use crate::stemming::Memo;
 use crate::words::scan::{
     ascii_word_end, for_each_word, for_each_word_starting_with, next_ascii_word,
@@ -58,8 +58,6 @@ pub struct Highlighter {
     stem_heads: Vec<String>,
     /// First bytes a matching word can begin with (every byte when a matcher allows any).
     first_bytes: [bool; 256],
-    en: TextAnalyzer,
-    name: TextAnalyzer,
     /// Stems of words already seen by this highlighter.
     stems: std::sync::Mutex<Option<Memo>>,
 }
@@ -95,8 +93,6 @@ impl Highlighter {
             matchers,
             stem_heads,
             first_bytes,
-            en: en_analyzer(),
-            name: name_analyzer(),
             stems: std::sync::Mutex::new(None),
         }
     }
@@ -217,8 +213,20 @@ impl Highlighter {
         keep_words: bool,
         stems: &mut Option<Memo>,
     ) -> (Vec<Span>, Vec<Word>) {
-        let mut name = self.name.clone();
-        let mut en = self.en.clone();
+        crate::schema::with_query_analyzers(|en, name| {
+            self.word_spans_with(text, keep_words, stems, en, name)
+        })
+    }
+
+    /// [`Highlighter::word_spans`] with the analyzers to use.
+    fn word_spans_with(
+        &self,
+        text: &str,
+        keep_words: bool,
+        stems: &mut Option<Memo>,
+        en: &mut TextAnalyzer,
+        name: &mut TextAnalyzer,
+    ) -> (Vec<Span>, Vec<Word>) {
         let mut words: Vec<Word> = Vec::new();
         let mut spans = Vec::new();
         let word_matchers = self
@@ -236,7 +244,7 @@ impl Highlighter {
                 }
                 return;
             };
-            let stem = self.wanted_stem(word, &mut en, stems);
+            let stem = self.wanted_stem(word, en, stems);
             if let Some(m) = self.word_matcher(word, stem.as_deref()) {
                 spans.push(Span {
                     start: from,
@@ -252,9 +260,9 @@ impl Highlighter {
         // letter are visited, found by searching for that letter.
         match (keep_words, wanted_first_letters(&self.first_bytes)) {
             (false, Some(letters)) => {
-                for_each_word_starting_with(&mut name, word_text, &letters, visit);
+                for_each_word_starting_with(name, word_text, &letters, visit);
             }
-            _ => for_each_word(&mut name, word_text, &self.first_bytes, visit),
+            _ => for_each_word(name, word_text, &self.first_bytes, visit),
         }
         (spans, words)
     }

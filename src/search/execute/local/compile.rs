@@ -455,4 +455,80 @@ mod tests {
             assert!(!pruned.contains(&format!("{field:?},")), "{pruned}");
         }
     }
+
+    #[test]
+    fn without_terms_no_section_has_a_tree_finds_and_scores_the_same_sections() {
+        use tantivy::collector::{Count, TopDocs};
+        let (index, f, mut writer) = crate::schema::test_index();
+        for (title, body) in [
+            ("traffick report", "traffick sale child"),
+            ("annual report", "sale of a child"),
+            ("traffick", "nothing relevant here"),
+        ] {
+            let mut doc = tantivy::TantivyDocument::default();
+            doc.add_text(f.title, title);
+            doc.add_text(f.body, body);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let word = |w: &str| {
+            Node::any(vec![
+                Node::term(f.title, w, 3.0),
+                Node::term(f.body, w, 1.0),
+            ])
+        };
+        let phrase = |a: &str, b: &str| Node::Phrase {
+            field: f.body,
+            terms: vec![a.into(), b.into()],
+            slop: 1,
+        };
+        let trees = [
+            // An expansion nobody wrote: a synonym and a phrase no section has.
+            Node::any(vec![
+                word("traffick"),
+                word("esclavag"),
+                phrase("sale", "xyz"),
+            ]),
+            Node::Bool(vec![
+                (Occur::Must, word("sale")),
+                (Occur::Should, phrase("sale", "child")),
+                (Occur::Should, phrase("zzz", "child")),
+                (Occur::MustNot, Node::basic_term(f.body, "absentword")),
+            ]),
+            // A required word no section has: nothing matches, before and after.
+            Node::Bool(vec![
+                (Occur::Must, word("report")),
+                (Occur::Must, word("absentword")),
+            ]),
+        ];
+        let top = || TopDocs::with_limit(10).order_by_score();
+        for tree in &trees {
+            let mut pruned = tree.clone();
+            let dictionary = super::super::Dictionary::new(&searcher, &[]);
+            pruned.prune(&|leaf| dictionary.matches_nothing(leaf));
+            assert_ne!(&pruned, tree, "something was dropped from {tree:?}");
+            assert_eq!(
+                searcher.search(&*pruned.to_tantivy(), &top()).unwrap(),
+                searcher.search(&*tree.to_tantivy(), &top()).unwrap(),
+                "{tree:?}"
+            );
+            assert_eq!(
+                searcher.search(&*pruned.to_tantivy(), &Count).unwrap(),
+                searcher.search(&*tree.to_tantivy(), &Count).unwrap(),
+            );
+            let debug = format!("{pruned:?}");
+            for gone in ["esclavag", "xyz", "zzz", "absentword"] {
+                assert!(!debug.contains(gone), "{debug}");
+            }
+        }
+        assert!(!searcher
+            .search(&*trees[1].to_tantivy(), &Count)
+            .unwrap()
+            .eq(&0));
+        let mut required = trees[2].clone();
+        let dictionary = super::super::Dictionary::new(&searcher, &[]);
+        required.prune(&|leaf| dictionary.matches_nothing(leaf));
+        assert_eq!(required, Node::Empty);
+    }
 }

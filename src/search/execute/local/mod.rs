@@ -20,7 +20,10 @@ use crate::search::request::Facets;
 use crate::search::tree::Node;
 use docids::DocIdsQuery;
 use facets::FacetCounts;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::document::{
@@ -28,7 +31,7 @@ use tantivy::schema::document::{
     ValueDeserializer,
 };
 use tantivy::schema::{Field, FieldType, IndexRecordOption};
-use tantivy::{DocAddress, DocSet, Searcher, SegmentReader, Term};
+use tantivy::{DocAddress, DocSet, InvertedIndexReader, Searcher, SegmentReader, Term};
 
 /// The local index as an executor.
 pub(crate) struct LocalExecutor {
@@ -52,21 +55,6 @@ impl LocalExecutor {
         }
     }
 
-    /// Whether no document of the generation can match `leaf`.
-    fn matches_nothing(&self, searcher: &Searcher, leaf: &Node) -> bool {
-        let absent = |field: Field, text: &str| {
-            searcher
-                .doc_freq(&Term::from_field_text(field, text))
-                .is_ok_and(|n| n == 0)
-        };
-        match leaf {
-            _ if leaf.field().is_some_and(|f| self.absent.contains(&f)) => true,
-            Node::Term { field, text, .. } => absent(*field, text),
-            Node::Phrase { field, terms, .. } => terms.iter().any(|t| absent(*field, t)),
-            _ => false,
-        }
-    }
-
     /// The stored section of a document.
     pub(crate) fn section_at(&self, searcher: &Searcher, address: DocAddress) -> Result<Section> {
         section_at(&self.root, searcher, address)
@@ -74,11 +62,10 @@ impl LocalExecutor {
 }
 
 impl Executor for LocalExecutor {
-    /// Leaves of absent fields, terms no segment has and phrases with such a term are
-    /// dropped from every tree of the plan.
-    fn fit(&self, plan: &mut Plan, searcher: &Searcher) {
-        let matches_nothing = |leaf: &Node| self.matches_nothing(searcher, leaf);
-        plan.prune(&matches_nothing);
+    /// Leaves of absent fields, terms no segment has and phrases with such a term.
+    fn unmatchable<'a>(&'a self, searcher: &'a Searcher) -> Box<dyn Fn(&Node) -> bool + 'a> {
+        let dictionary = Dictionary::new(searcher, &self.absent);
+        Box::new(move |leaf| dictionary.matches_nothing(leaf))
     }
 
     fn prepare<'a>(&'a self, plan: &'a Plan, searcher: &'a Searcher) -> Box<dyn Prepared + 'a> {
@@ -124,7 +111,7 @@ struct LocalSearch<'a> {
 }
 
 impl<'a> LocalSearch<'a> {
-    /// The plan's queries for tantivy (already fitted to the index: [`Executor::fit`]).
+    /// The plan's queries for tantivy (planned without what the index cannot match).
     fn compile(executor: &'a LocalExecutor, plan: &'a Plan, searcher: &'a Searcher) -> Self {
         let mut notes = Vec::new();
         let mut sets: Vec<DocIdsQuery> = Vec::new();
@@ -219,10 +206,7 @@ impl<'a> LocalSearch<'a> {
 
     /// `node` compiled for tantivy's explanations, with this plan's exclusions.
     fn explainable(&self, node: &Node) -> Box<dyn Query> {
-        excluding(
-            node.to_tantivy_explainable(),
-            &self.exclusions,
-        )
+        excluding(node.to_tantivy_explainable(), &self.exclusions)
     }
 }
 
@@ -336,6 +320,64 @@ impl Prepared for LocalSearch<'_> {
 
     fn notes(&self) -> Vec<String> {
         self.notes.clone()
+    }
+}
+
+/// The generation's term dictionaries, asked whether a leaf can match anything; each
+/// field's readers opened once and each term looked up once per search.
+pub(super) struct Dictionary<'a> {
+    searcher: &'a Searcher,
+    absent: &'a [Field],
+    readers: RefCell<HashMap<Field, Vec<Arc<InvertedIndexReader>>>>,
+    known: RefCell<HashMap<Field, HashMap<String, bool>>>,
+}
+
+impl<'a> Dictionary<'a> {
+    /// The dictionaries of `searcher`'s segments; `absent`: fields without any term.
+    pub(super) fn new(searcher: &'a Searcher, absent: &'a [Field]) -> Self {
+        Dictionary {
+            searcher,
+            absent,
+            readers: RefCell::default(),
+            known: RefCell::default(),
+        }
+    }
+
+    /// Whether no document can match `leaf`: a leaf of an absent field, a term no
+    /// segment has, a phrase with such a term.
+    pub(super) fn matches_nothing(&self, leaf: &Node) -> bool {
+        match leaf {
+            _ if leaf.field().is_some_and(|f| self.absent.contains(&f)) => true,
+            Node::Term { field, text, .. } => !self.has(*field, text),
+            Node::Phrase { field, terms, .. } => terms.iter().any(|t| !self.has(*field, t)),
+            _ => false,
+        }
+    }
+
+    /// Whether some segment has `text` in `field` (or the dictionary could not be read:
+    /// then the leaf is kept, and the search reports the failure).
+    fn has(&self, field: Field, text: &str) -> bool {
+        if let Some(&known) = self.known.borrow().get(&field).and_then(|k| k.get(text)) {
+            return known;
+        }
+        let mut readers = self.readers.borrow_mut();
+        let readers = readers.entry(field).or_insert_with(|| {
+            self.searcher
+                .segment_readers()
+                .iter()
+                .filter_map(|segment| segment.inverted_index(field).ok())
+                .collect()
+        });
+        let has = readers.len() < self.searcher.segment_readers().len()
+            || readers
+                .iter()
+                .any(|r| !matches!(r.terms().get(text.as_bytes()), Ok(None)));
+        self.known
+            .borrow_mut()
+            .entry(field)
+            .or_default()
+            .insert(text.to_string(), has);
+        has
     }
 }
 
