@@ -256,20 +256,32 @@ impl Prepared for LocalSearch<'_> {
         let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(
             self.searcher,
         ))?;
-        let mut out = Vec::with_capacity(hits.len());
-        for found in hits {
-            let Found::Local(address) = found else {
-                out.push(false);
+        // One scorer per segment, advanced through the segment's hits in document order.
+        let mut order: Vec<(u32, u32, usize)> = hits
+            .iter()
+            .enumerate()
+            .filter_map(|(i, found)| match found {
+                Found::Local(a) => Some((a.segment_ord, a.doc_id, i)),
+                Found::Remote(..) => None,
+            })
+            .collect();
+        order.sort_unstable();
+        let mut out = vec![false; hits.len()];
+        let mut at_segment: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
+        for (segment_ord, doc, i) in order {
+            if at_segment.as_ref().map(|(s, _)| *s) != Some(segment_ord) {
+                let reader = self.searcher.segment_reader(segment_ord);
+                at_segment = Some((segment_ord, weight.scorer(reader, 1.0)?));
+            }
+            let Some((_, scorer)) = at_segment.as_mut() else {
                 continue;
             };
-            let reader = self.searcher.segment_reader(address.segment_ord);
-            let mut scorer = weight.scorer(reader, 1.0)?;
-            let at = if scorer.doc() >= address.doc_id {
+            let at = if scorer.doc() >= doc {
                 scorer.doc()
             } else {
-                scorer.seek(address.doc_id)
+                scorer.seek(doc)
             };
-            out.push(at == address.doc_id);
+            out[i] = at == doc;
         }
         Ok(Some(out))
     }
