@@ -48,26 +48,18 @@ http {
 EOF
 nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
 pids+=($!)
-"$bin" serve --index "$index" --addr 127.0.0.1:0 2>"$work/serve.log" &
-pids+=($!)
-addr=""
-for _ in $(seq 100); do
-  addr=$(sed -n 's/^listening on //p' "$work/serve.log")
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { cat "$work/serve.log" >&2; exit 2; }
+# shellcheck source=serve-lib.sh
+. "$here/serve-lib.sh"
+start_serve "$bin" "$index" "$work/serve.log"
+pids+=("$server")
 sleep 0.5
 
-cat > "$work/static.lua" <<'EOF'
+cat > "$work/static.lua" <<EOF
 request = function() return wrk.format("GET", "/static.json") end
-done = function(summary, latency, requests)
-  io.write(string.format("requests %d  errors(status) %d\n", summary.requests, summary.errors.status))
-  io.write(string.format("req/s %.0f  p50 %.3f ms  p99 %.3f ms\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
+dofile("$here/wrk-report.lua")
 EOF
 sed 's|/api/search?limit=10&q=|/api/search?limit=10\&facets=false\&q=|' "$here/wrk-mix.lua" > "$work/nofacets.lua"
+export WRK_REPORT=$here/wrk-report.lua
 results=$work/results.txt
 : > "$results"
 run() { # name url script connections

@@ -10,15 +10,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${TIPDEX_BIN:-target/release/tipdex}
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 2; }
 log=$(mktemp)
-"$bin" serve --index "$index" --addr 127.0.0.1:0 2>"$log" &
-server=$!
-trap 'kill $server 2>/dev/null; rm -f "$log"' EXIT
-for _ in $(seq 100); do
-  addr=$(sed -n 's/^listening on //p' "$log")
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { cat "$log" >&2; exit 2; }
+# shellcheck source=serve-lib.sh
+. "$here/serve-lib.sh"
+trap 'kill ${server:-} 2>/dev/null; rm -f "$log"' EXIT
+start_serve "$bin" "$index" "$log"
 for c in 1 8 64; do
   threads=$(( c < 2 ? 1 : 2 ))
   echo "== $c connection(s)"

@@ -85,22 +85,18 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Drops from every tree the leaves `matches_nothing` says no document has
-    /// ([`Node::prune`]): a required word left with nothing stays, as
+    /// Collapses what requires a word that pruning left empty ([`Node::prune`] with
+    /// nothing more to drop): a query requiring an empty word is itself empty, and an
+    /// exclusion that matches nothing is gone. Required words stay, an empty one as
     /// [`Node::Empty`], so that it is told as unmatched.
-    fn prune(&mut self, matches_nothing: &dyn Fn(&Node) -> bool) {
-        self.conjunctive.prune(matches_nothing);
+    fn collapse_empty_clauses(&mut self) {
+        let nothing_more = |_: &Node| false;
+        self.conjunctive.prune(&nothing_more);
         if let Some(disjunctive) = &mut self.disjunctive {
-            disjunctive.prune(matches_nothing);
+            disjunctive.prune(&nothing_more);
         }
-        self.unfiltered.prune(matches_nothing);
-        for excluded in &mut self.excluded {
-            excluded.prune(matches_nothing);
-        }
+        self.unfiltered.prune(&nothing_more);
         self.excluded.retain(|e| !matches!(e, Node::Empty));
-        for (_, node) in &mut self.required_words {
-            node.prune(matches_nothing);
-        }
     }
 }
 
@@ -285,8 +281,7 @@ impl Planner {
                 .collect(),
             bodies_first: understanding.intents.bodies && order == Order::Relevance,
         };
-        // What a word left empty requires is empty too.
-        plan.prune(&|_| false);
+        plan.collapse_empty_clauses();
         plan
     }
 

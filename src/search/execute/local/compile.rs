@@ -379,9 +379,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn without_absent_fields_a_tree_finds_and_scores_the_same_sections() {
-        use tantivy::collector::{Count, TopDocs};
+    /// An index of three sections with titles and bodies only.
+    fn three_sections() -> (tantivy::Searcher, crate::schema::Fields) {
         let (index, f, mut writer) = crate::schema::test_index();
         for (title, body) in [
             ("traffick report", "traffick sale child"),
@@ -394,7 +393,13 @@ mod tests {
             writer.add_document(doc).unwrap();
         }
         writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        (index.reader().unwrap().searcher(), f)
+    }
+
+    #[test]
+    fn without_absent_fields_a_tree_finds_and_scores_the_same_sections() {
+        use tantivy::collector::{Count, TopDocs};
+        let (searcher, f) = three_sections();
         // No document has a person, an organization or a path.
         let absent = [f.person, f.org, f.path];
         let word = |w: &str| {
@@ -459,19 +464,7 @@ mod tests {
     #[test]
     fn without_terms_no_section_has_a_tree_finds_and_scores_the_same_sections() {
         use tantivy::collector::{Count, TopDocs};
-        let (index, f, mut writer) = crate::schema::test_index();
-        for (title, body) in [
-            ("traffick report", "traffick sale child"),
-            ("annual report", "sale of a child"),
-            ("traffick", "nothing relevant here"),
-        ] {
-            let mut doc = tantivy::TantivyDocument::default();
-            doc.add_text(f.title, title);
-            doc.add_text(f.body, body);
-            writer.add_document(doc).unwrap();
-        }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        let (searcher, f) = three_sections();
         let word = |w: &str| {
             Node::any(vec![
                 Node::term(f.title, w, 3.0),
@@ -503,9 +496,9 @@ mod tests {
             ]),
         ];
         let top = || TopDocs::with_limit(10).order_by_score();
+        let dictionary = super::super::Dictionary::new(&searcher, &[]);
         for tree in &trees {
             let mut pruned = tree.clone();
-            let dictionary = super::super::Dictionary::new(&searcher, &[]);
             pruned.prune(&|leaf| dictionary.matches_nothing(leaf));
             assert_ne!(&pruned, tree, "something was dropped from {tree:?}");
             assert_eq!(
@@ -527,7 +520,6 @@ mod tests {
             .unwrap()
             .eq(&0));
         let mut required = trees[2].clone();
-        let dictionary = super::super::Dictionary::new(&searcher, &[]);
         required.prune(&|leaf| dictionary.matches_nothing(leaf));
         assert_eq!(required, Node::Empty);
     }

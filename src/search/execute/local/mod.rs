@@ -267,21 +267,17 @@ impl Prepared for LocalSearch<'_> {
             .collect();
         order.sort_unstable();
         let mut out = vec![false; hits.len()];
-        let mut at_segment: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
-        for (segment_ord, doc, i) in order {
-            if at_segment.as_ref().map(|(s, _)| *s) != Some(segment_ord) {
-                let reader = self.searcher.segment_reader(segment_ord);
-                at_segment = Some((segment_ord, weight.scorer(reader, 1.0)?));
+        for segment_hits in order.chunk_by(|a, b| a.0 == b.0) {
+            let reader = self.searcher.segment_reader(segment_hits[0].0);
+            let mut scorer = weight.scorer(reader, 1.0)?;
+            for &(_, doc, i) in segment_hits {
+                let at = if scorer.doc() >= doc {
+                    scorer.doc()
+                } else {
+                    scorer.seek(doc)
+                };
+                out[i] = at == doc;
             }
-            let Some((_, scorer)) = at_segment.as_mut() else {
-                continue;
-            };
-            let at = if scorer.doc() >= doc {
-                scorer.doc()
-            } else {
-                scorer.seek(doc)
-            };
-            out[i] = at == doc;
         }
         Ok(Some(out))
     }
