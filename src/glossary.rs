@@ -69,6 +69,23 @@ pub struct Glossary {
     /// Words with a grammatical part in a query: stop, question and auxiliary words.
     #[serde(default = "builtin_function_words")]
     pub function_words: FunctionWords,
+    /// Neighbouring concepts: what is searched in place of terms no section mentions.
+    #[serde(default)]
+    pub neighbours: Vec<Neighbour>,
+}
+
+/// A concept next to another one, which a specialist links to it or keeps apart from it
+/// (child soldiers / children and armed conflict, smuggling / trafficking): when no
+/// section mentions one of its terms, the neighbour is searched in its place, and the
+/// user is told so, with why they differ. Never searched together with the terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Neighbour {
+    /// The ways of writing the concept that may go unmatched.
+    pub terms: Vec<Term>,
+    /// What is searched instead.
+    pub instead: Term,
+    /// How the two concepts relate, told with the results.
+    pub note: String,
 }
 
 /// Words of a query that play a grammatical part rather than name a topic (folded).
@@ -128,6 +145,17 @@ struct RawGlossary {
     sessions: Vec<RawSession>,
     #[serde(default)]
     words: Option<RawWords>,
+    #[serde(default)]
+    neighbours: Vec<RawNeighbour>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNeighbour {
+    terms: Vec<String>,
+    instead: String,
+    #[serde(default)]
+    note: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,7 +252,14 @@ impl Glossary {
                 .filter(|t| !t.words.is_empty())
                 .collect()
         };
+        let neighbours = raw
+            .neighbours
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| neighbour(i + 1, n).map_err(error))
+            .collect::<Result<Vec<Neighbour>>>()?;
         Ok(Glossary {
+            neighbours,
             ambiguous: raw.ambiguous.iter().map(|a| words(a).join(" ")).collect(),
             synonyms: groups(raw.synonyms, "synonyms")?,
             forms: groups(raw.forms, "forms")?,
@@ -287,6 +322,10 @@ impl Glossary {
                 out.push_str(&serde_json::to_string(group).expect("a glossary serializes"));
             }
         }
+        for neighbour in &self.neighbours {
+            out.push_str("\nn");
+            out.push_str(&serde_json::to_string(neighbour).expect("a glossary serializes"));
+        }
         out.push('\n');
         out
     }
@@ -311,16 +350,27 @@ impl Glossary {
             ..Glossary::default()
         };
         for line in lines.filter(|l| !l.is_empty()) {
-            let (table, json) = match line.split_at(1) {
-                ("s", json) => (&mut glossary.synonyms, json),
-                ("f", json) => (&mut glossary.forms, json),
-                _ => continue,
-            };
+            let (tag, json) = line.split_at(1);
             if let Some(needles) = &needles {
                 if !needles.iter().any(|n| json.contains(n.as_str())) {
                     continue;
                 }
             }
+            let table = match tag {
+                "s" => &mut glossary.synonyms,
+                "f" => &mut glossary.forms,
+                "n" => {
+                    let neighbour: Neighbour = serde_json::from_str(json)?;
+                    if wanted
+                        .as_ref()
+                        .is_none_or(|w| shares_word(&neighbour.terms, w))
+                    {
+                        glossary.neighbours.push(neighbour);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
             let group: Vec<Term> = serde_json::from_str(json)?;
             if wanted.as_ref().is_none_or(|w| shares_word(&group, w)) {
                 table.push(group);
@@ -343,6 +393,12 @@ impl Glossary {
         Glossary {
             synonyms: keep(&self.synonyms),
             forms: keep(&self.forms),
+            neighbours: self
+                .neighbours
+                .iter()
+                .filter(|n| shares_word(&n.terms, &wanted))
+                .cloned()
+                .collect(),
             ..self.clone()
         }
     }
@@ -351,6 +407,40 @@ impl Glossary {
     pub fn is_ambiguous(&self, folded: &str) -> bool {
         self.ambiguous.contains(folded)
     }
+}
+
+/// A `[[neighbours]]` entry checked: terms with words, an `instead` with words that is
+/// none of the terms.
+fn neighbour(entry: usize, raw: RawNeighbour) -> std::result::Result<Neighbour, String> {
+    let terms: Vec<Term> = raw.terms.iter().map(|t| Term::new(t)).collect();
+    let instead = Term::new(&raw.instead);
+    if terms.is_empty() {
+        return Err(format!(
+            "[[neighbours]] entry {entry} needs at least one term"
+        ));
+    }
+    if let Some(empty) = terms.iter().find(|t| t.words.is_empty()) {
+        return Err(format!(
+            "[[neighbours]] entry {entry} has a term without letters or digits: {:?}",
+            empty.text
+        ));
+    }
+    if instead.words.is_empty() {
+        return Err(format!(
+            "[[neighbours]] entry {entry}: `instead` needs letters or digits"
+        ));
+    }
+    if terms.iter().any(|t| t.words == instead.words) {
+        return Err(format!(
+            "[[neighbours]] entry {entry}: `instead` ({:?}) is one of its own terms",
+            instead.text
+        ));
+    }
+    Ok(Neighbour {
+        terms,
+        instead,
+        note: raw.note.trim().to_string(),
+    })
 }
 
 /// The parts of a glossary always loaded whole (first line of [`Glossary::to_lines`]).
@@ -394,6 +484,38 @@ newest = ["most recent"]
         );
         assert!(g.is_ambiguous("who"));
         assert_eq!(g.intents.newest[0].words, vec!["most", "recent"]);
+    }
+
+    #[test]
+    fn neighbours_are_read_checked_and_kept_in_the_compiled_lines() {
+        let text = "version = 1\n[[neighbours]]\nterms = [\"Smuggling\", \"people smuggling\"]\ninstead = \"UNODC\"\nnote = \" not trafficking \"\n";
+        let g = Glossary::parse(text, "g.toml").unwrap();
+        assert_eq!(g.neighbours[0].terms[1].words, ["people", "smuggling"]);
+        assert_eq!(g.neighbours[0].instead.text, "UNODC");
+        assert_eq!(g.neighbours[0].note, "not trafficking");
+        let lines = g.to_lines();
+        assert_eq!(Glossary::from_lines(&lines, None).unwrap(), g);
+        let wanted = Glossary::from_lines(&lines, Some("smuggling routes")).unwrap();
+        assert_eq!(wanted.neighbours.len(), 1);
+        assert!(Glossary::from_lines(&lines, Some("routes"))
+            .unwrap()
+            .neighbours
+            .is_empty());
+        assert!(g.restricted("routes").neighbours.is_empty());
+        for (bad, says) in [
+            ("terms = []\ninstead = \"x\"", "at least one term"),
+            ("terms = [\"--\"]\ninstead = \"x\"", "without letters"),
+            ("terms = [\"a\"]\ninstead = \" \"", "`instead` needs"),
+            (
+                "terms = [\"UNODC\"]\ninstead = \"unodc\"",
+                "one of its own terms",
+            ),
+            ("terms = [\"a\"]", "missing field `instead`"),
+        ] {
+            let text = format!("version = 1\n[[neighbours]]\n{bad}\n");
+            let e = Glossary::parse(&text, "g.toml").unwrap_err().to_string();
+            assert!(e.contains("g.toml") && e.contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]

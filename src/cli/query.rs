@@ -136,6 +136,18 @@ fn print_text(
     for word in &r.unmatched {
         writeln!(out, "no section mentions: {word}")?;
     }
+    for told in &r.searched_instead {
+        let why = if told.note.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", told.note)
+        };
+        writeln!(
+            out,
+            "searched instead of \"{}\": {}{why}",
+            told.words, told.instead
+        )?;
+    }
     if r.hits.is_empty() {
         writeln!(out, "No results for {:?}.", r.query)?;
         if r.total_hits > 0 {

@@ -12,6 +12,7 @@ use super::plan::{Order, Plan, Planner};
 use super::present::{Highlighter, Snippet, SNIPPET_CHARS};
 use super::query::{self, ParsedQuery};
 use super::request::{Hit, QueryExplanation, SearchRequest, SearchResponse, Stats};
+use super::understand::neighbours::SearchedInstead;
 use super::understand::{Understander, Understanding};
 use crate::backend::Backend;
 use crate::corpus::Section;
@@ -61,6 +62,20 @@ struct Planned {
     understood: ParsedQuery,
     understanding: Understanding,
     plan: Plan,
+    /// The neighbouring concepts `typed` holds in place of words no section mentions.
+    instead: Vec<SearchedInstead>,
+}
+
+/// What a search found, before it is presented.
+struct Retrieved {
+    ranked: Ranked,
+    total: usize,
+    /// Whether partial matches were added.
+    partial: bool,
+    /// Words of the query no section mentions.
+    unmatched: Vec<String>,
+    /// Neighbouring concepts searched in place of unmatched words.
+    instead: Vec<SearchedInstead>,
 }
 
 impl Engine {
@@ -209,6 +224,7 @@ impl Engine {
             understood,
             understanding,
             plan,
+            instead: Vec::new(),
         }
     }
 
@@ -277,32 +293,111 @@ impl Engine {
         let started = Instant::now();
         let searcher = self.reader.searcher();
         let planned = self.plan(request, &searcher);
-        let (parsed, plan) = (&planned.typed, &planned.plan);
         budget.check()?;
-        let run = self.executor.prepare(plan, &searcher);
+        let run = self.executor.prepare(&planned.plan, &searcher);
+        let found = self.found(&planned, &*run, request, &searcher, budget)?;
+        if let Some(neighbour) = self.neighbour_of(&planned, &found, request, &searcher) {
+            let run = self.executor.prepare(&neighbour.plan, &searcher);
+            let near = self.found(&neighbour, &*run, request, &searcher, budget)?;
+            if let Some(answer) = neighbour_answer(&found, near, &neighbour.instead) {
+                return self.respond(&neighbour, &*run, answer, request, started, budget);
+            }
+        }
+        self.respond(&planned, &*run, found, request, started, budget)
+    }
+
+    /// The ranked hits of a planned search: the sections matching every word, else, when
+    /// some words match nothing, the sections matching the rest of them (and which words
+    /// found nothing).
+    fn found(
+        &self,
+        planned: &Planned,
+        run: &dyn Prepared,
+        request: &SearchRequest,
+        searcher: &Searcher,
+        budget: &Budget,
+    ) -> Result<Retrieved> {
+        let plan = &planned.plan;
         let want = request.offset + request.limit;
-        let (mut ranked, mut total, partial, complete) = ranked_hits(&*run, plan, want, budget)?;
+        let (mut ranked, mut total, partial, complete) = ranked_hits(run, plan, want, budget)?;
         let unmatched = if complete == 0 {
-            unmatched_words(&*run, plan, budget)?
+            unmatched_words(run, plan, budget)?
         } else {
             Vec::new()
         };
         if !unmatched.is_empty() {
-            if let Some((rest, matched)) = self
-                .without_unmatched_words(&planned, request, &searcher, &unmatched, want, budget)?
+            if let Some((rest, matched)) =
+                self.without_unmatched_words(planned, request, searcher, &unmatched, want, budget)?
             {
                 ranked = rest;
                 total = matched;
             }
         }
-        let matched = partial_by_words_matched(&*run, plan, &mut ranked, want, budget)?;
+        Ok(Retrieved {
+            ranked,
+            total,
+            partial,
+            unmatched,
+            instead: Vec::new(),
+        })
+    }
+
+    /// The query planned with the neighbouring concepts the glossary knows for the words
+    /// no section mentions in its place; `None` when it knows none.
+    fn neighbour_of(
+        &self,
+        planned: &Planned,
+        found: &Retrieved,
+        request: &SearchRequest,
+        searcher: &Searcher,
+    ) -> Option<Planned> {
+        if found.unmatched.is_empty() {
+            return None;
+        }
+        let (typed, instead) = self
+            .understander
+            .searched_instead(&planned.typed, &found.unmatched)?;
+        let (understood, mut understanding) = self.understander.understand(&typed);
+        for told in &instead {
+            understanding.notes.push(searched_instead_note(told));
+        }
+        let plan = self.plan_understood(&understood, &understanding, request, searcher);
+        Some(Planned {
+            typed,
+            understood,
+            understanding,
+            plan,
+            instead,
+        })
+    }
+
+    /// Answers `request` with what `run` found for `planned`.
+    fn respond(
+        &self,
+        planned: &Planned,
+        run: &dyn Prepared,
+        found: Retrieved,
+        request: &SearchRequest,
+        started: Instant,
+        budget: &Budget,
+    ) -> Result<SearchResponse> {
+        let plan = &planned.plan;
+        let want = request.offset + request.limit;
+        let Retrieved {
+            mut ranked,
+            total,
+            partial,
+            unmatched,
+            instead,
+        } = found;
+        let matched = partial_by_words_matched(run, plan, &mut ranked, want, budget)?;
         if plan.bodies_first {
-            bodies_before_their_publications(&*run, &mut ranked, want, budget)?;
+            bodies_before_their_publications(run, &mut ranked, want, budget)?;
         }
         let highlighter = std::sync::Arc::new(Highlighter::new(plan.matchers.clone()));
         let words = plan.required_words.len();
         let hits = self.present(
-            &*run,
+            run,
             &highlighter,
             ranked,
             (&matched, words),
@@ -323,7 +418,7 @@ impl Engine {
         };
         let explain = request
             .explain
-            .then(|| self.explanation(parsed, plan, &*run, partial));
+            .then(|| self.explanation(&planned.typed, plan, run, partial));
         Ok(SearchResponse {
             query: request.query.clone(),
             total_hits: total,
@@ -332,6 +427,7 @@ impl Engine {
             limit: request.limit,
             hits,
             unmatched,
+            searched_instead: instead,
             facets,
             explain,
             result_facets,
@@ -592,6 +688,44 @@ fn bodies_before_their_publications(
         i += 1;
     }
     Ok(())
+}
+
+/// What the query with neighbouring concepts in place of its unmatched words
+/// (`neighbour`) found, when it found something and every word it left unmatched was
+/// already unmatched in the query asked: all partial, for the hits answer a concept next
+/// to the one asked for. `None` otherwise (the query's own partial matches then stand).
+fn neighbour_answer(
+    asked: &Retrieved,
+    mut neighbour: Retrieved,
+    instead: &[SearchedInstead],
+) -> Option<Retrieved> {
+    let already_unmatched = neighbour
+        .unmatched
+        .iter()
+        .all(|w| asked.unmatched.contains(w));
+    if neighbour.ranked.is_empty() || !already_unmatched {
+        return None;
+    }
+    for hit in &mut neighbour.ranked {
+        hit.2 = Pass::Partial;
+    }
+    neighbour.partial = true;
+    neighbour.unmatched = asked.unmatched.clone();
+    neighbour.instead = instead.to_vec();
+    Some(neighbour)
+}
+
+/// What `--explain` says of a neighbouring concept searched instead.
+fn searched_instead_note(told: &SearchedInstead) -> String {
+    let why = if told.note.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", told.note)
+    };
+    format!(
+        "neighbour: no section mentions `{}`: searched `{}` instead{why}",
+        told.words, told.instead
+    )
 }
 
 /// The required words no section matches (asked when no section matches them all: the

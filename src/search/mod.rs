@@ -32,3 +32,4 @@ pub use request::{
     Facets, Hit, QueryExplanation, SearchRequest, SearchResponse, Sort, SortField, Stats,
     DEFAULT_LIMIT, MAX_EXPLAIN_LIMIT, MAX_LIMIT, MAX_OFFSET,
 };
+pub use understand::neighbours::SearchedInstead;

@@ -5,6 +5,7 @@
 use super::budget::Cost;
 use super::filter;
 use super::present::{Highlighter, Snippet};
+use super::understand::neighbours::SearchedInstead;
 use crate::corpus::Section;
 use crate::error::{Error, Result};
 use crate::index::BuildInfo;
@@ -251,6 +252,10 @@ pub struct SearchResponse {
     /// Words and phrases of the query that no section mentions (then the results match
     /// only the rest of it).
     pub unmatched: Vec<String>,
+    /// Neighbouring concepts searched in place of unmatched words, when the glossary
+    /// knows one ("child soldiers" → "children and armed conflict"); the hits then match
+    /// the neighbour, and all are partial.
+    pub searched_instead: Vec<SearchedInstead>,
     /// Counts per kind and year (with `facets`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facets: Option<Facets>,

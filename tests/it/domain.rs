@@ -169,3 +169,48 @@ fn every_glossary_entry_resolves_and_no_expansion_breaks_a_plain_query() {
         "only {checked} glossary terms occur in the corpus"
     );
 }
+
+#[test]
+fn every_shipped_neighbour_finds_something_and_is_searched_for_its_terms() {
+    // A neighbour whose `instead` the directory does not answer would turn a told miss
+    // into another one; and each of its terms the directory never mentions, typed alone,
+    // is answered by it (one process per query: kept to the neighbour and two terms).
+    let ix = Indexed::new();
+    let glossary = tipdex::glossary::Glossary::builtin();
+    assert!(
+        glossary.neighbours.len() >= 10,
+        "the shipped glossary has neighbours"
+    );
+    for neighbour in &glossary.neighbours {
+        let v = ix.query_json(&["--", neighbour.instead.text.as_str()]);
+        assert_eq!(
+            v["unmatched"],
+            serde_json::json!([]),
+            "{:?}: {v}",
+            neighbour.instead.text
+        );
+        assert_eq!(
+            v["hits"][0]["partial"], false,
+            "{:?}",
+            neighbour.instead.text
+        );
+        assert!(
+            !neighbour.note.is_empty(),
+            "{:?} says how the concepts relate",
+            neighbour.instead.text
+        );
+        for term in neighbour.terms.iter().take(2) {
+            let v = ix.query_json(&["--", term.text.as_str()]);
+            if v["unmatched"] == serde_json::json!([]) {
+                continue;
+            }
+            assert_eq!(
+                v["searched_instead"][0]["instead"].as_str(),
+                Some(neighbour.instead.text.as_str()),
+                "{:?}: {v}",
+                term.text
+            );
+            assert!(!v["hits"].as_array().unwrap().is_empty(), "{:?}", term.text);
+        }
+    }
+}

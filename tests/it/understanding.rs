@@ -212,6 +212,138 @@ fn words_no_section_mentions_are_told() {
 }
 
 #[test]
+fn a_neighbouring_concept_is_searched_instead_and_said() {
+    let ix = Indexed::new();
+    let v = ix.query_json(&["--explain", "migrant smuggling"]);
+    assert_eq!(v["unmatched"], serde_json::json!(["smuggling"]), "{v}");
+    let told = &v["searched_instead"][0];
+    assert_eq!(told["words"], "migrant smuggling", "{v}");
+    assert_eq!(told["instead"], "UNODC");
+    assert!(told["note"].as_str().unwrap().contains("not trafficking"));
+    let hits = v["hits"].as_array().unwrap();
+    assert_eq!(hits[0]["kind"], "organization");
+    assert!(hits[0]["title"].as_str().unwrap().contains("UNODC"), "{v}");
+    // They answer a neighbouring concept, not the query.
+    assert!(hits.iter().all(|h| h["partial"] == true));
+    let notes = v["explain"]["notes"].to_string();
+    assert!(
+        notes.contains("neighbour: no section mentions `migrant smuggling`"),
+        "{notes}"
+    );
+    // Two terms with one neighbour: searched once, told once.
+    let v = ix.query_json(&["Istanbul Convention GREVIO"]);
+    assert_eq!(v["searched_instead"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(
+        v["searched_instead"][0]["words"],
+        "Istanbul Convention, GREVIO"
+    );
+    assert_eq!(v["hits"][0]["title"], "Council of Europe");
+    // A word outside the neighbour's terms stays unmatched and is told.
+    let v = ix.query_json(&["debt bondage in India"]);
+    assert_eq!(
+        v["unmatched"],
+        serde_json::json!(["debt bondage", "India"]),
+        "{v}"
+    );
+    assert_eq!(
+        v["searched_instead"][0]["instead"],
+        "contemporary forms of slavery"
+    );
+    assert!(
+        v["hits"][0]["title"].as_str().unwrap().contains("slavery"),
+        "{v}"
+    );
+    // The CLI says it before the results, the page's API carries it.
+    let index = ix.index();
+    let o = run_in(
+        ix.dir.path(),
+        &[
+            "query",
+            "--index",
+            index.to_str().unwrap(),
+            "Lanzarote Convention",
+        ],
+    );
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(
+            "no section mentions: Lanzarote\nsearched instead of \"Lanzarote Convention\": Council of Europe ("
+        ),
+        "{out}"
+    );
+    let server = Server::start(ix.dir.path(), &index, &[]);
+    let page = server
+        .get(&format!("/api/search?q={}", enc("war crimes")))
+        .json();
+    assert_eq!(
+        page["searched_instead"][0]["instead"], "prevention of genocide",
+        "{page}"
+    );
+    assert!(
+        page["hits"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("Genocide"),
+        "{page}"
+    );
+    // Where everything matches, nothing is searched instead.
+    let v = ix.query_json(&["UNODC trafficking"]);
+    assert_eq!(v["searched_instead"], serde_json::json!([]));
+}
+
+#[test]
+fn a_neighbour_is_searched_only_where_nothing_mentions_the_term() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    std::fs::copy(
+        corpus_dir().join("international-and-regional-organizations.txt"),
+        corpus.join("directory.txt"),
+    )
+    .unwrap();
+    std::fs::write(
+        corpus.join("glossary.toml"),
+        "version = 1\n[[neighbours]]\nterms = [\"refugees\", \"quokkas\"]\ninstead = \"ILO\"\n",
+    )
+    .unwrap();
+    let o = build_index(dir.path(), "corpus", "idx");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let query = |q: &str| -> Value {
+        let o = run_in(dir.path(), &["query", "--json", "--index", "idx", q]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    // The directory mentions refugees: searched as typed.
+    let v = query("refugees");
+    assert_eq!(v["searched_instead"], serde_json::json!([]), "{v}");
+    assert!(
+        v["hits"][0]["title"].as_str().unwrap().contains("Refugees"),
+        "{v}"
+    );
+    // It never mentions quokkas: the neighbour is searched, without a note.
+    let v = query("quokkas");
+    assert_eq!(v["searched_instead"][0]["instead"], "ILO", "{v}");
+    assert_eq!(v["searched_instead"][0]["note"], "");
+    assert!(
+        v["hits"][0]["title"].as_str().unwrap().contains("ILO"),
+        "{v}"
+    );
+    // A neighbour that is its own term is refused, naming the file and the entry.
+    std::fs::write(
+        corpus.join("glossary.toml"),
+        "version = 1\n[[neighbours]]\nterms = [\"ILO\"]\ninstead = \"ilo\"\n",
+    )
+    .unwrap();
+    let o = build_index(dir.path(), "corpus", "idx");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("glossary.toml") && err.contains("[[neighbours]] entry 1"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_score_shown_falls_down_the_list() {
     let ix = Indexed::new();
     let mut checked = 0;

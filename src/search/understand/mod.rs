@@ -1,11 +1,14 @@
 //! Understanding a query with the field's vocabulary, before any index is consulted:
 //! intents that change the ranking instead of the match and question words
 //! ([`intents`]), sessions of UN organs as symbol prefixes ([`sessions`]), and glossary
-//! expansions — abbreviations, synonyms, French names, word forms ([`glossary`]).
+//! expansions — abbreviations, synonyms, French names, word forms ([`glossary`]); and,
+//! once the index has said which words nothing mentions, the neighbouring concepts
+//! searched in their place ([`neighbours`]).
 
 mod citations;
 mod glossary;
 mod intents;
+pub mod neighbours;
 mod sessions;
 
 use super::query::{Clause, Group, ParsedQuery};
@@ -42,6 +45,17 @@ impl Understander {
         let mut parsed = parsed.clone();
         let understanding = understand_with(&mut parsed, &self.glossary, &self.starts);
         (parsed, understanding)
+    }
+
+    /// `typed` with the words no section mentions (`unmatched`) replaced by the
+    /// neighbouring concepts the glossary knows for them, and what was replaced; `None`
+    /// when it knows none.
+    pub fn searched_instead(
+        &self,
+        typed: &ParsedQuery,
+        unmatched: &[String],
+    ) -> Option<(ParsedQuery, Vec<neighbours::SearchedInstead>)> {
+        neighbours::searched_instead(typed, unmatched, &self.glossary)
     }
 }
 
