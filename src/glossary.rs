@@ -51,6 +51,10 @@ pub struct Intents {
     /// anywhere in a query).
     #[serde(default)]
     pub bodies: Vec<Term>,
+    /// Names of posts ("coordinator", "rapporteuse"): a query naming one asks for its
+    /// holder (matched anywhere, kept in the query).
+    #[serde(default)]
+    pub roles: Vec<Term>,
 }
 
 /// The parsed glossary (stored compiled, as JSON, with each index generation).
@@ -204,6 +208,8 @@ struct RawIntents {
     people: Vec<String>,
     #[serde(default)]
     bodies: Vec<String>,
+    #[serde(default)]
+    roles: Vec<String>,
 }
 
 /// The glossary format version this tipdex reads.
@@ -268,6 +274,7 @@ impl Glossary {
                 newest: intents(raw.intents.newest),
                 people: intents(raw.intents.people),
                 bodies: intents(raw.intents.bodies),
+                roles: intents(raw.intents.roles),
             },
             sessions: raw
                 .sessions

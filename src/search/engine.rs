@@ -395,6 +395,9 @@ impl Engine {
             bodies_before_their_publications(run, &mut ranked, want, budget)?;
         }
         let highlighter = std::sync::Arc::new(Highlighter::new(plan.matchers.clone()));
+        if plan.publications_first {
+            publications_before_their_holder(run, &highlighter, &mut ranked, want, budget)?;
+        }
         let words = plan.required_words.len();
         let hits = self.present(
             run,
@@ -684,6 +687,73 @@ fn bodies_before_their_publications(
             ranked.insert(i, moved);
             let entry = sections.remove(j);
             sections.insert(i, entry);
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// How close a report's score must come to its mandate's for the report to go first.
+const NEAR_ITS_HOLDER: f32 = 0.75;
+
+/// A mandate's section lists its holder's reports, so a query on one report's topic
+/// ("impact of COVID-19 on child sexual exploitation") matches the mandate as well as the
+/// report, and often a little better. When a report of the mandate ranked below it scores
+/// nearly as well (same pass, at least [`NEAR_ITS_HOLDER`] of its score) and its title
+/// holds a word of the query that the mandate's title and post do not, the query names
+/// the report: it moves just before the mandate, with the mandate's score. A query whose
+/// words all name the post ("vente et exploitation sexuelle d'enfants rapporteuse")
+/// keeps the mandate first.
+fn publications_before_their_holder(
+    run: &dyn Prepared,
+    highlighter: &Highlighter,
+    ranked: &mut Ranked,
+    want: usize,
+    budget: &Budget,
+) -> Result<()> {
+    use crate::corpus::Kind;
+    // The page asked for: its sections are fetched next to be shown (the store's cache
+    // then answers), and a report further down is not worth the reads.
+    let window = ranked.len().min(want);
+    let mut sections = Vec::with_capacity(window);
+    for (_, found, _) in ranked.iter().take(window) {
+        budget.check()?;
+        sections.push(run.section(found.clone())?);
+    }
+    let matched_in = |texts: &[&str]| -> HashSet<usize> {
+        texts
+            .iter()
+            .flat_map(|t| highlighter.spans(t))
+            .map(|span| span.matcher)
+            .collect()
+    };
+    let mut i = 0;
+    while i < sections.len() {
+        let holder = &sections[i];
+        if holder.kind != Kind::Mandate || holder.role.is_none() {
+            i += 1;
+            continue;
+        }
+        let post = matched_in(&[&holder.title, holder.role.as_deref().unwrap_or_default()]);
+        let named = (i + 1..sections.len()).find(|&j| {
+            let report = &sections[j];
+            report.kind == Kind::Report
+                && report.role == holder.role
+                && report.person == holder.person
+                && ranked[j].2 == ranked[i].2
+                && ranked[j].0 >= NEAR_ITS_HOLDER * ranked[i].0
+                && matched_in(&[&report.title])
+                    .iter()
+                    .any(|m| !post.contains(m))
+        });
+        if let Some(j) = named {
+            let score = ranked[i].0;
+            let mut moved = ranked.remove(j);
+            moved.0 = score;
+            ranked.insert(i, moved);
+            let entry = sections.remove(j);
+            sections.insert(i, entry);
+            i += 1;
         }
         i += 1;
     }

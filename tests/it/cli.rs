@@ -31,12 +31,13 @@ fn json_output_has_the_documented_shape() {
         "limit",
         "hits",
         "unmatched",
+        "searched_instead",
     ] {
         assert!(v.get(key).is_some(), "{key} missing");
     }
     assert_eq!(
         v.as_object().unwrap().len(),
-        7,
+        8,
         "exactly the documented keys: {v}"
     );
     let hit = &v["hits"][0];

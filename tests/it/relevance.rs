@@ -32,11 +32,19 @@ fn domain_relevance_cases_pass() {
 /// every other answer in the top 3, and no answer for the no-answer ones.
 #[test]
 fn judged_panel_of_fresh_queries() {
+    judged_panel("panel.tsv");
+}
+
+/// Runs a judged panel: at least 97 of its 100 queries right at the top (or, for a
+/// no-answer query, correctly no answer), every other answer in the top 3.
+fn judged_panel(name: &str) {
     /// Right at the top (or, for a no-answer query, correctly no answer).
     const AT_THE_TOP: usize = 97;
     let indexed = Indexed::new();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/relevance/panel.tsv");
-    let text = std::fs::read_to_string(&path).expect("tests/relevance/panel.tsv");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/relevance")
+        .join(name);
+    let text = std::fs::read_to_string(&path).expect("a judged panel");
     let mut right = 0;
     let mut total = 0;
     let mut misses = Vec::new();
@@ -46,7 +54,7 @@ fn judged_panel_of_fresh_queries() {
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
-        assert_eq!(cols.len(), 3, "panel.tsv:{}: three columns", n + 1);
+        assert_eq!(cols.len(), 3, "{name}:{}: three columns", n + 1);
         let (persona, query, expected) = (cols[0], cols[1], cols[2]);
         total += 1;
         let v = indexed.query_json(&["--limit", "3", query]);
@@ -54,7 +62,7 @@ fn judged_panel_of_fresh_queries() {
         let ids: Vec<&str> = hits.iter().filter_map(|h| h["id"].as_str()).collect();
         let place = ids.iter().position(|id| *id == expected);
         let line = format!(
-            "panel.tsv:{} [{persona}] `{query}`: expected {expected}, got {ids:?}",
+            "{name}:{} [{persona}] `{query}`: expected {expected}, got {ids:?}",
             n + 1
         );
         if expected == "-" {

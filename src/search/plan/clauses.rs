@@ -344,15 +344,12 @@ impl Planner {
             ),
             (Occur::Should, Node::term(f.symbol, &norm, 2.0)),
         ];
-        // The Council's documents are General Assembly documents: "HRC/47/34" is how
-        // people shorten A/HRC/47/34.
-        if norm.starts_with("hrc/") {
-            let full = format!("a/{norm}");
+        for reading in other_readings(&norm) {
             should.push((
                 Occur::Should,
-                Node::term(f.symbol, format!("{EXACT_MARK}{full}"), 3.0),
+                Node::term(f.symbol, format!("{EXACT_MARK}{reading}"), 3.0),
             ));
-            should.push((Occur::Should, Node::term(f.symbol, &full, 2.0)));
+            should.push((Occur::Should, Node::term(f.symbol, &reading, 2.0)));
         }
         if prefix && norm.len() >= 2 {
             let prefix = Node::Prefix {
@@ -417,9 +414,52 @@ fn scope_field(f: &Fields, scope: Option<Scope>) -> Option<Field> {
     })
 }
 
+/// The symbols a typed one may stand for besides itself (normalized): an organ glued to
+/// its session split off ("hrc49/57" → hrc/49/57, "a76/170" → a/76/170), and a
+/// Council symbol without the Assembly's "a/" completed — the Council's documents are
+/// General Assembly documents, and "HRC/47/34" is how people shorten A/HRC/47/34.
+fn other_readings(norm: &str) -> Vec<String> {
+    let mut readings = Vec::new();
+    let split = norm
+        .split('/')
+        .map(|part| {
+            let letters = part.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+            let digits = &part[letters..];
+            if (1..=5).contains(&letters)
+                && !digits.is_empty()
+                && digits.chars().all(|c| c.is_ascii_digit())
+            {
+                format!("{}/{digits}", &part[..letters])
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<String>>()
+        .join("/");
+    if split != norm {
+        readings.push(split);
+    }
+    for reading in [norm.to_string()].iter().chain(readings.clone().iter()) {
+        if reading.starts_with("hrc/") {
+            readings.push(format!("a/{reading}"));
+        }
+    }
+    readings
+}
+
 #[cfg(test)]
 mod tests {
-    use super::begins_a_symbol;
+    use super::{begins_a_symbol, other_readings};
+
+    #[test]
+    fn symbols_written_short_or_glued_are_read_in_full() {
+        assert_eq!(other_readings("hrc/47/34"), ["a/hrc/47/34"]);
+        assert_eq!(other_readings("hrc49/57"), ["hrc/49/57", "a/hrc/49/57"]);
+        assert_eq!(other_readings("a76/170"), ["a/76/170"]);
+        assert!(other_readings("a/hrc/49/51/add.1").is_empty());
+        assert!(other_readings("e/cn.4/2005/78").is_empty());
+        assert!(other_readings("ccpr/c/gbr/co/7").is_empty());
+    }
 
     #[test]
     fn an_acronyms_bonus_is_shared_out_over_a_longer_question() {

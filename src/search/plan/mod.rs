@@ -82,6 +82,9 @@ pub struct Plan {
     pub required_words: Vec<(String, Node)>,
     /// The query asks for a body: an organization comes before its own publications.
     pub bodies_first: bool,
+    /// Ordered by relevance and not asking about people: a mandate holder's report that
+    /// the query names better than the mandate does comes before it.
+    pub publications_first: bool,
 }
 
 impl Plan {
@@ -147,6 +150,9 @@ fn assemble(core: Vec<(Occur, Node)>, filters: &[Node]) -> Node {
     Node::Bool(clauses)
 }
 
+/// Weight of mandate holders when a query names a post (a question about people: 2).
+const POST_WEIGHT: f32 = 1.3;
+
 /// Score multipliers per kind and the order, from what the query looks like and asks.
 fn priors(
     symbolic: bool,
@@ -176,6 +182,12 @@ fn priors(
         for kind in [Kind::Report, Kind::Document, Kind::Passage, Kind::Overview] {
             kind_weights[weight(kind)] = kind_weights[weight(kind)].min(0.5);
         }
+    }
+    if intents.post && !intents.people {
+        // A post named beside a topic: its holder ahead of the bodies and reports that
+        // mention it, not so far that a report the topic names exactly falls behind.
+        kind_weights[weight(Kind::Mandate)] = POST_WEIGHT;
+        notes.push("names a post: mandate holders ahead".into());
     }
     if intents.people {
         kind_weights[weight(Kind::Mandate)] = 2.0;
@@ -280,6 +292,7 @@ impl Planner {
                 .zip(groups.required)
                 .collect(),
             bodies_first: understanding.intents.bodies && order == Order::Relevance,
+            publications_first: !understanding.intents.people && order == Order::Relevance,
         };
         plan.collapse_empty_clauses();
         plan

@@ -205,3 +205,34 @@ pub(super) fn reports_intent(parsed: &mut ParsedQuery, glossary: &Glossary, u: &
         ));
     }
 }
+
+/// A query naming a post ("coordinator", "rapporteuse", "UN expert") anywhere asks for the
+/// person who holds it: mandate holders ahead — unless it already asks for reports, the
+/// newest documents or a body, which say better what is wanted. The words stay in the
+/// query (they match the post's title). A word still being typed names no post yet.
+pub(super) fn role_intent(parsed: &ParsedQuery, glossary: &Glossary, u: &mut Understanding) {
+    let i = &u.intents;
+    if i.people || i.reports || i.newest || i.bodies {
+        return;
+    }
+    let words_of = group_words(parsed);
+    for start in 0..words_of.len() {
+        for term in &glossary.intents.roles {
+            let Some(end) = match_at(&words_of, start, &term.words) else {
+                continue;
+            };
+            let unfinished = parsed.typing
+                && end == parsed.groups.len()
+                && parsed.groups[end - 1].clauses.iter().any(|c| c.prefix);
+            if unfinished {
+                continue;
+            }
+            u.intents.post = true;
+            u.notes.push(format!(
+                "intent: `{}` names a post: mandate holders ahead",
+                term.text
+            ));
+            return;
+        }
+    }
+}

@@ -15,7 +15,7 @@ use super::query::{Clause, Group, ParsedQuery};
 use crate::glossary::Glossary;
 use crate::words::words;
 use glossary::expand;
-use intents::{people_intent, phrase_intent, question_words, reports_intent};
+use intents::{people_intent, phrase_intent, question_words, reports_intent, role_intent};
 use sessions::sessions;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -70,6 +70,9 @@ pub struct Intents {
     pub people: bool,
     /// "which agency …": prefer organizations.
     pub bodies: bool,
+    /// The query names a post ("coordinator", "rapporteuse"): mandate holders a little
+    /// ahead (less than a question about people).
+    pub post: bool,
 }
 
 /// What understanding did to a query.
@@ -167,6 +170,7 @@ pub fn understand_with(
         "newest first",
     );
     reports_intent(parsed, glossary, &mut u);
+    role_intent(parsed, glossary, &mut u);
     sessions(parsed, glossary, &mut u);
     expand(parsed, glossary, starts, &mut u);
     u
