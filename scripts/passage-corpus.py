@@ -2,6 +2,7 @@
 """The benchmark corpus as documents and their passages (issue 20's passage scale).
 
     scripts/passage-corpus.py IN.jsonl OUT.jsonl [--passages N]
+    scripts/passage-corpus.py --cut PASSAGES.jsonl OUT.jsonl N
 
 IN.jsonl: sections as `../shared/bench/make-corpus max /tmp/max.jsonl` writes them.
 Every document symbol of IN becomes one document record (`kind: document`, its body the
@@ -10,6 +11,8 @@ first paragraph, as a report's summary) and each paragraph of its sections one p
 heading, `document` and `citation` as tipdex writes them for an extracted PDF), in the
 order the sections come. `--passages N` stops after the document that reaches N
 passages (for the smaller points of a growth curve; documents are kept whole).
+
+`--cut` copies a file this script wrote up to the document that reaches N passages.
 
 Prints the number of documents and passages written.
 """
@@ -80,7 +83,27 @@ def records(symbol, sections):
     return out
 
 
+def cut(source, target, want):
+    """The documents of `source` (written by this script) until `want` passages."""
+    docs = passages = 0
+    with open(source, encoding="utf-8") as f, open(target, "w", encoding="utf-8") as out:
+        for line in f:
+            document = '"kind": "document"' in line
+            if document and passages >= want:
+                break
+            docs += document
+            passages += not document
+            out.write(line)
+    print(f"{docs} documents, {passages} passages -> {target}")
+    return 0
+
+
 def main(argv):
+    if argv[:1] == ["--cut"]:
+        if len(argv) != 4:
+            print(__doc__, file=sys.stderr)
+            return 2
+        return cut(argv[1], argv[2], int(argv[3]))
     args = [a for a in argv if not a.startswith("--")]
     limit = None
     if "--passages" in argv:

@@ -694,14 +694,14 @@ fn bodies_before_their_publications(
 }
 
 /// How close a report's score must come to its mandate's for the report to go first.
-const NEAR_ITS_HOLDER: f32 = 0.75;
+const NEAR_ITS_HOLDER: f32 = 0.6;
 
 /// A mandate's section lists its holder's reports, so a query on one report's topic
 /// ("impact of COVID-19 on child sexual exploitation") matches the mandate as well as the
 /// report, and often a little better. When a report of the mandate ranked below it scores
 /// nearly as well (same pass, at least [`NEAR_ITS_HOLDER`] of its score) and its title
-/// holds a word of the query that the mandate's title and post do not, the query names
-/// the report: it moves just before the mandate, with the mandate's score. A query whose
+/// or its own symbol holds a word of the query that the mandate's title and post do not
+/// ("A/HRC/49/58 children armed conflict"), the query names the report: it moves just before the mandate, with the mandate's score. A query whose
 /// words all name the post ("vente et exploitation sexuelle d'enfants rapporteuse")
 /// keeps the mandate first.
 fn publications_before_their_holder(
@@ -742,7 +742,7 @@ fn publications_before_their_holder(
                 && report.person == holder.person
                 && ranked[j].2 == ranked[i].2
                 && ranked[j].0 >= NEAR_ITS_HOLDER * ranked[i].0
-                && matched_in(&[&report.title])
+                && matched_in(&[&report.title, &report.symbols.join(" ")])
                     .iter()
                     .any(|m| !post.contains(m))
         });

@@ -495,3 +495,78 @@ fn partial_matches_come_in_order_of_words_matched() {
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     assert!(scores.iter().all(|s| *s < 0.5), "{scores:?}");
 }
+
+#[test]
+fn a_post_named_anywhere_puts_its_holders_ahead_and_a_report_named_goes_before_its_holder() {
+    let ix = Indexed::new();
+    let top = |q: &str| -> (String, Value) {
+        let v = ix.query_json(&["--explain", "--limit", "3", q]);
+        (
+            v["hits"][0]["id"].as_str().unwrap_or_default().to_string(),
+            v,
+        )
+    };
+    // A post named beside a topic: the holder, not the body that mentions the post.
+    let (id, v) = top("osce trafficking coordinator");
+    assert_eq!(id, "mandate-valiant-richey", "{v}");
+    assert!(v["explain"]["notes"].to_string().contains("names a post"));
+    // Every word names the post: the holder, not the report titled with the same words.
+    let (id, v) = top("vente et exploitation sexuelle d'enfants rapporteuse");
+    assert_eq!(id, "mandate-mama-fatima-singhateh", "{v}");
+    // A plural asks about the set, not for a holder.
+    let (_, v) = top("Conseil des droits de l'homme rapporteurs spéciaux");
+    assert!(
+        !v["explain"]["notes"].to_string().contains("names a post"),
+        "{v}"
+    );
+    // The mandate lists its reports' titles; a word only one report's title (or its own
+    // symbol) holds names that report.
+    for (q, report) in [
+        (
+            "impact of COVID-19 on child sexual exploitation",
+            "report-a-hrc-46-31",
+        ),
+        ("rapporteur covid child exploitation", "report-a-hrc-46-31"),
+        ("A/HRC/49/58 children armed conflict", "report-a-hrc-49-58"),
+    ] {
+        let (id, v) = top(q);
+        assert_eq!(id, report, "{q}: {v}");
+        let ids: Vec<&str> = v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|h| h["id"].as_str())
+            .collect();
+        assert!(
+            ids.iter().any(|i| i.starts_with("mandate-")),
+            "{q}: the holder stays near: {ids:?}"
+        );
+        let scores: Vec<f64> = v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["score"].as_f64().unwrap())
+            .collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{q}: {scores:?}");
+    }
+    // A question about people keeps the holder first.
+    let (id, v) = top("who is the UN expert on trafficking");
+    assert_eq!(id, "mandate-siobhan-mullally", "{v}");
+}
+
+#[test]
+fn symbols_and_long_names_written_loosely_are_understood() {
+    let ix = Indexed::new();
+    // The organ glued to its session, the Assembly's "A/" left out.
+    let v = ix.query_json(&["HRC49/57"]);
+    assert_eq!(v["hits"][0]["id"], "report-a-hrc-49-57", "{v}");
+    // A long glossary name with a word typed inside it.
+    let v = ix.query_json(&[
+        "--explain",
+        "rape used as a weapon of war UN representative",
+    ]);
+    assert_eq!(v["hits"][0]["id"], "mandate-pramila-patten", "{v}");
+    assert!(v["explain"]["notes"]
+        .to_string()
+        .contains("rape as a weapon of war"));
+}

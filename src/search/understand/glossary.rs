@@ -36,7 +36,7 @@ pub(super) fn expand(
     let words_of = group_words(parsed);
     let mut expansions: Vec<GlossaryMatch> = Vec::new();
     let mut covered = vec![false; parsed.groups.len()];
-    for (start, end) in candidate_spans(&words_of, glossary, starts) {
+    for (start, end, span) in candidate_spans(&words_of, glossary, starts) {
         if covered[start..end].iter().any(|c| *c) {
             continue;
         }
@@ -45,18 +45,21 @@ pub(super) fn expand(
             .filter_map(|g| plain_word(g).map(|c| c.text.clone()))
             .collect();
         let typed_text = typed.join(" ");
-        let span: Vec<String> = words_of[start..end]
-            .iter()
-            .flatten()
-            .flatten()
-            .cloned()
-            .collect();
         if glossary.is_ambiguous(&span.join(" ")) && !is_written_in_capitals(&typed_text) {
             continue;
         }
-        let alternatives = alternatives_of(&span, glossary);
+        let mut alternatives = alternatives_of(&span, glossary);
         if alternatives.is_empty() {
             continue;
+        }
+        // Matched with a word typed inside it: the term itself is what was meant.
+        let typed_words: Vec<&String> = words_of[start..end].iter().flatten().flatten().collect();
+        if typed_words.len() != span.len() {
+            let term = Term {
+                text: span.join(" "),
+                words: span.clone(),
+            };
+            alternatives.insert(0, (term, MAX_ALTERNATIVE_WEIGHT));
         }
         covered[start..end].iter_mut().for_each(|c| *c = true);
         let shown: Vec<&str> = alternatives.iter().map(|(t, _)| t.text.as_str()).collect();
@@ -146,26 +149,60 @@ fn tables(glossary: &Glossary) -> [(&Vec<Vec<Term>>, f32); 2] {
     ]
 }
 
-/// The runs of groups a glossary term matches, longest first, then left to right.
+/// The runs of groups a glossary term matches, longest first, then left to right, each
+/// with the words of the term it matches.
 fn candidate_spans(
     words_of: &[Option<Vec<String>>],
     glossary: &Glossary,
     starts: &TermStarts,
-) -> Vec<(usize, usize)> {
+) -> Vec<(usize, usize, Vec<String>)> {
     let tables = tables(glossary);
-    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    let mut candidates: Vec<(usize, usize, Vec<String>)> = Vec::new();
     for start in 0..words_of.len() {
         let first = words_of[start].as_ref().and_then(|w| w.first());
         for (t, g, i) in starts.candidates(first) {
             let term = &tables[t].0[g][i];
-            if let Some(end) = match_at(words_of, start, &term.words) {
-                candidates.push((start, end));
+            if let Some(end) = match_at(words_of, start, &term.words)
+                .or_else(|| match_with_a_word_inside(words_of, start, &term.words))
+            {
+                candidates.push((start, end, term.words.clone()));
             }
         }
     }
     candidates.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
     candidates.dedup();
     candidates
+}
+
+/// Shortest glossary term matched with one more word typed inside it.
+const LONG_TERM_WORDS: usize = 4;
+
+/// Finds a long `term` (at least [`LONG_TERM_WORDS`] words) as consecutive one-word
+/// groups from `start` with one extra word typed inside it ("rape used as a weapon of
+/// war" for "rape as a weapon of war"); returns the end. People rephrase long names.
+fn match_with_a_word_inside(
+    words_of: &[Option<Vec<String>>],
+    start: usize,
+    term: &[String],
+) -> Option<usize> {
+    if term.len() < LONG_TERM_WORDS {
+        return None;
+    }
+    let typed: Vec<&String> = words_of
+        .get(start..start + term.len() + 1)?
+        .iter()
+        .map(|w| match w.as_deref() {
+            Some([word]) => Some(word),
+            _ => None,
+        })
+        .collect::<Option<Vec<&String>>>()?;
+    (1..term.len())
+        .any(|inside| {
+            let (before, after) = term.split_at(inside);
+            typed[..inside].iter().zip(before).all(|(t, w)| *t == w)
+                && typed[inside + 1..].iter().zip(after).all(|(t, w)| *t == w)
+        })
+        .then_some(start + term.len() + 1)
 }
 
 /// The other terms of every group holding `span`, each with its weight (the best of

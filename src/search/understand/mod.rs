@@ -348,6 +348,37 @@ people = ["who is", "who reports on"]
     }
 
     #[test]
+    fn a_long_term_typed_with_a_word_inside_it_still_expands() {
+        let g = Glossary::parse(
+            "version = 1\n[[synonyms]]\nterms = [\"rape as a weapon of war\", \"sexual violence in conflict\"]\n",
+            "test",
+        )
+        .unwrap();
+        let mut q = parse("rape used as a weapon of war");
+        understand(&mut q, &g);
+        assert_eq!(q.groups.len(), 1, "{:?}", texts(&q));
+        assert_eq!(
+            texts(&q)[0],
+            vec![
+                "rape used as a weapon of war",
+                "rape as a weapon of war",
+                "sexual violence in conflict"
+            ]
+        );
+        // Two words inside, or a short term, are not the term.
+        let mut q = parse("rape often used as a weapon of war");
+        understand(&mut q, &g);
+        assert!(q.groups.len() > 1);
+        let mut q = parse("traite grave des personnes");
+        understand(&mut q, &glossary());
+        assert!(
+            q.groups.iter().all(|g| g.clauses.len() == 1),
+            "{:?}",
+            texts(&q)
+        );
+    }
+
+    #[test]
     fn ambiguous_acronyms_expand_only_in_capitals() {
         let mut q = parse("TIP");
         understand(&mut q, &glossary());
