@@ -135,24 +135,41 @@ impl Node {
         let required = clauses.iter().filter(|(o, _)| *o == Occur::Must).count();
         let included = clauses.iter().filter(|(o, _)| *o != Occur::MustNot).count();
         let seeked = !explainable && required >= 1 && included >= 2;
-        Box::new(BooleanQuery::new(
-            clauses
-                .iter()
-                .map(|(o, n)| match (seeked, n.union_clauses()) {
-                    (true, Some((alternatives, boost))) => {
-                        let union = SeekingUnion::new(
-                            alternatives.iter().map(|a| a.compile(false)).collect(),
-                        );
-                        let union: Box<dyn Query> = match boost {
-                            Some(b) => Box::new(BoostQuery::new(Box::new(union), b)),
-                            None => Box::new(union),
-                        };
-                        (*o, union)
-                    }
-                    _ => (*o, n.compile(explainable)),
-                })
-                .collect(),
-        ))
+        let compiled = clauses
+            .iter()
+            .map(|(o, n)| match (seeked, n.union_clauses()) {
+                (true, Some((alternatives, boost))) => {
+                    let union =
+                        SeekingUnion::new(alternatives.iter().map(|a| a.compile(false)).collect());
+                    let union: Box<dyn Query> = match boost {
+                        Some(b) => Box::new(BoostQuery::new(Box::new(union), b)),
+                        None => Box::new(union),
+                    };
+                    (*o, union)
+                }
+                _ => (*o, n.compile(explainable)),
+            });
+        if !seeked {
+            return Box::new(BooleanQuery::new(compiled.collect()));
+        }
+        // Beside required clauses, the optional ones only add to the score of what the
+        // required ones match: one union advanced to each of those documents. As several
+        // clauses, tantivy would join them in its buffered union, which scores every
+        // document of a window of 4,096 at each seek — every document, for a common
+        // word ("callback in the": 8.6 ms on 100,000 sections).
+        let (optional, mut kept): (Vec<_>, Vec<_>) =
+            compiled.partition(|(o, _)| *o == Occur::Should);
+        match optional.len() {
+            0 => {}
+            1 => kept.extend(optional),
+            _ => kept.push((
+                Occur::Should,
+                Box::new(SeekingUnion::new(
+                    optional.into_iter().map(|(_, q)| q).collect(),
+                )),
+            )),
+        }
+        Box::new(BooleanQuery::new(kept))
     }
 }
 
@@ -360,7 +377,15 @@ mod tests {
         ]);
         assert!(!both.is_union_of_terms());
         assert_eq!(both.union_terms(), None);
-        for tree in [union, lone, both] {
+        // A required word with several optional ones beside it (joined in one union
+        // advanced to the required word's documents).
+        let optional = Node::Bool(vec![
+            (Occur::Must, Node::term(f.body, "child", 1.0)),
+            (Occur::Should, union.clone()),
+            (Occur::Should, Node::term(f.body, "sale", 0.1)),
+            (Occur::Should, Node::term(f.body, "of", 0.1)),
+        ]);
+        for tree in [union, lone, both, optional] {
             let top = TopDocs::with_limit(10).order_by_score();
             let fast = searcher.search(&*tree.to_tantivy(), &top).unwrap();
             let plain = searcher
