@@ -23,6 +23,13 @@ pub struct Args {
     /// Results per query.
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
+    /// Count facets with every query (kinds, years, organizations), as the search page asks.
+    #[arg(long)]
+    pub facets: bool,
+    /// Search as while typing (the last word completed), as the search page and the
+    /// Meilisearch routes do.
+    #[arg(long)]
+    pub typing: bool,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -109,6 +116,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map(|(class, q)| {
             let mut r = SearchRequest::new(q);
             r.limit = args.limit;
+            r.facets = args.facets;
+            r.typing = args.typing;
             (class, r)
         })
         .collect();

@@ -238,14 +238,16 @@ impl Engine {
     ) -> Plan {
         let expander = Expander::new(searcher, self.planner.fields(), request.typing);
         let unmatchable = self.executor.unmatchable(searcher);
-        self.planner.plan(
+        let mut plan = self.planner.plan(
             understood,
             understanding,
             request.filter.as_ref(),
             request.sort,
             &expander,
             &*unmatchable,
-        )
+        );
+        plan.count_facets = request.facets;
+        plan
     }
 
     /// When no section matches every word and some words match nothing at all: the

@@ -67,6 +67,12 @@ pub struct Plan {
     pub disjunctive: Option<Node>,
     /// The disjunctive query without the request's kind/year filters (facet counts).
     pub unfiltered: Node,
+    /// `unfiltered` matches what `conjunctive` matches (one required word or phrase, no
+    /// request filter): its facets can be counted in the same pass as the results.
+    pub unfiltered_is_conjunctive: bool,
+    /// The request counts facets (set by the engine; a backend may count them while it
+    /// searches).
+    pub count_facets: bool,
     /// What the excluded words match: no answer may match any of these.
     pub excluded: Vec<Node>,
     /// Score multiplier per kind code.
@@ -269,6 +275,7 @@ impl Planner {
             assemble(clauses, &filter_clauses)
         });
         let unfiltered = assemble(vec![(Occur::Must, any)], &query_filters);
+        let unfiltered_is_conjunctive = groups.required.len() == 1 && filter.is_none();
         let (kind_weights, mut order) = priors(groups.symbolic, understanding, &mut groups.notes);
         if let Some(sort) = sort {
             order = match sort.descending {
@@ -281,6 +288,8 @@ impl Planner {
             conjunctive,
             disjunctive,
             unfiltered,
+            unfiltered_is_conjunctive,
+            count_facets: false,
             excluded: groups.excluded,
             kind_weights,
             order,

@@ -1,25 +1,202 @@
-//! A collector counting matches per kind and per year, from fast fields.
+//! A collector counting matches per kind, year and organization, from fast fields or
+//! from those fields decoded once per generation into arrays.
 
 use crate::corpus::Kind;
 use crate::schema::kind_code;
 use crate::search::request::Facets;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, ColumnValues, StrColumn};
+use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
-/// Counts matches per kind and year.
-pub struct FacetCounts;
+/// Counts matches per kind, year and organization; with the generation's
+/// [`DecodedFacets`], from arrays rather than columns.
+#[derive(Default)]
+pub struct FacetCounts {
+    decoded: Option<Arc<FacetTables>>,
+}
 
-/// Per-segment counting state.
-pub struct SegmentFacetCounts {
+impl FacetCounts {
+    /// Counts reading the decoded arrays of `tables` for the segments it holds.
+    pub fn with_tables(tables: Arc<FacetTables>) -> FacetCounts {
+        FacetCounts {
+            decoded: Some(tables),
+        }
+    }
+}
+
+/// The decoded facet fields of a generation's segments.
+pub type FacetTables = HashMap<SegmentId, Arc<DecodedFacets>>;
+
+/// The decoded facet fields of every segment of `searcher`.
+pub fn decode_tables(searcher: &Searcher) -> FacetTables {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|segment| (segment.segment_id(), Arc::new(DecodedFacets::of(segment))))
+        .collect()
+}
+
+/// The facet fields of one segment decoded into one array entry per document: counting
+/// a match then reads an array per field, where a column reads its index and its
+/// bit-packed values (most of the cost of the facets of a common word).
+pub struct DecodedFacets {
+    /// Kind code, below [`Kind::COUNT`].
+    kinds: Vec<u8>,
+    years: Years,
+    /// The ordinal of the organization in the segment's column, [`NO_ORG`], or
+    /// [`SEVERAL_ORGS`] (then read from the column).
+    orgs: Vec<u32>,
+}
+
+const NO_YEAR: u16 = u16::MAX;
+const NO_ORG: u32 = u32::MAX;
+const SEVERAL_ORGS: u32 = u32::MAX - 1;
+
+impl DecodedFacets {
+    /// The arrays of `segment`'s facet columns (deleted documents included).
+    fn of(segment: &SegmentReader) -> DecodedFacets {
+        let columns = Columns::of(segment);
+        let max_doc = segment.max_doc();
+        let kinds = (0..max_doc).map(|doc| columns.kind_of(doc) as u8).collect();
+        let years = Years::of(columns.year.as_ref(), max_doc);
+        let orgs = match &columns.org {
+            Some(column) if column.num_terms() < SEVERAL_ORGS as usize => (0..max_doc)
+                .map(|doc| {
+                    let mut ords = column.term_ords(doc);
+                    match (ords.next(), ords.next()) {
+                        (None, _) => NO_ORG,
+                        (Some(ord), None) => ord as u32,
+                        (Some(_), Some(_)) => SEVERAL_ORGS,
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        DecodedFacets { kinds, years, orgs }
+    }
+}
+
+/// A segment's years, decoded.
+enum Years {
+    /// No document has a year.
+    None,
+    /// Each document's year minus `first`, or [`NO_YEAR`]; `span` years from `first`.
+    Offsets {
+        first: i64,
+        span: usize,
+        offsets: Vec<u16>,
+    },
+    /// Too wide a range to decode: read from the column.
+    FromColumn,
+}
+
+impl Years {
+    fn of(column: Option<&Column<i64>>, max_doc: DocId) -> Years {
+        let Some(column) = column.filter(|c| c.values.num_vals() > 0) else {
+            return Years::None;
+        };
+        let first = column.min_value();
+        let span = column.max_value().saturating_sub(first);
+        if span >= i64::from(NO_YEAR) {
+            return Years::FromColumn;
+        }
+        Years::Offsets {
+            first,
+            span: span as usize + 1,
+            offsets: (0..max_doc)
+                .map(|doc| column.first(doc).map_or(NO_YEAR, |y| (y - first) as u16))
+                .collect(),
+        }
+    }
+}
+
+/// A segment's facet columns.
+struct Columns {
     kind: Option<Arc<dyn ColumnValues<u64>>>,
     year: Option<Column<i64>>,
     org: Option<StrColumn>,
+}
+
+impl Columns {
+    fn of(segment: &SegmentReader) -> Columns {
+        let fast = segment.fast_fields();
+        Columns {
+            kind: fast
+                .u64("kind_code")
+                .ok()
+                .map(|c| c.first_or_default_col(3)),
+            year: fast.i64("year").ok(),
+            org: fast.str("org_facet").ok().flatten(),
+        }
+    }
+
+    fn kind_of(&self, doc: DocId) -> usize {
+        self.kind
+            .as_ref()
+            .map_or(3, |c| c.get_val(doc))
+            .min(Kind::COUNT as u64 - 1) as usize
+    }
+}
+
+/// Per-segment counting state.
+pub struct SegmentFacetCounts {
+    columns: Columns,
+    decoded: Option<Arc<DecodedFacets>>,
     kinds: [u64; Kind::COUNT],
-    years: BTreeMap<i64, u64>,
-    orgs: BTreeMap<u64, u64>,
+    years: YearCounts,
+    /// Matches per organization, by the ordinal of its name in the segment's column.
+    orgs: Vec<u64>,
+}
+
+/// Matches per year: a counter per year of the segment's range when it is small (as
+/// years are), a map otherwise; every match adds to a counter, so the count must not
+/// cost a map lookup.
+enum YearCounts {
+    Dense { first: i64, counts: Vec<u64> },
+    Sparse(BTreeMap<i64, u64>),
+}
+
+impl YearCounts {
+    /// The widest range of years counted in a vector.
+    const DENSE_RANGE: i64 = 4096;
+
+    fn for_column(column: Option<&Column<i64>>) -> YearCounts {
+        match column {
+            Some(c) if c.max_value().saturating_sub(c.min_value()) < Self::DENSE_RANGE => {
+                YearCounts::Dense {
+                    first: c.min_value(),
+                    counts: vec![0; (c.max_value() - c.min_value() + 1).max(0) as usize],
+                }
+            }
+            _ => YearCounts::Sparse(BTreeMap::new()),
+        }
+    }
+
+    fn add(&mut self, year: i64) {
+        match self {
+            YearCounts::Dense { first, counts } => {
+                if let Some(n) = counts.get_mut(year.wrapping_sub(*first) as usize) {
+                    *n += 1;
+                }
+            }
+            YearCounts::Sparse(map) => *map.entry(year).or_default() += 1,
+        }
+    }
+
+    fn into_map(self) -> BTreeMap<i64, u64> {
+        match self {
+            YearCounts::Dense { first, counts } => counts
+                .into_iter()
+                .enumerate()
+                .filter(|(_, n)| *n > 0)
+                .map(|(i, n)| (first + i as i64, n))
+                .collect(),
+            YearCounts::Sparse(map) => map,
+        }
+    }
 }
 
 /// What one segment counted.
@@ -38,17 +215,26 @@ impl Collector for FacetCounts {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<Self::Child> {
-        let fast = segment.fast_fields();
+        let columns = Columns::of(segment);
+        let decoded = self
+            .decoded
+            .as_ref()
+            .and_then(|tables| tables.get(&segment.segment_id()))
+            .filter(|d| d.kinds.len() == segment.max_doc() as usize)
+            .cloned();
+        let years = match decoded.as_ref().map(|d| &d.years) {
+            Some(Years::Offsets { first, span, .. }) => YearCounts::Dense {
+                first: *first,
+                counts: vec![0; *span],
+            },
+            _ => YearCounts::for_column(columns.year.as_ref()),
+        };
         Ok(SegmentFacetCounts {
-            kind: fast
-                .u64("kind_code")
-                .ok()
-                .map(|c| c.first_or_default_col(3)),
-            year: fast.i64("year").ok(),
-            org: fast.str("org_facet").ok().flatten(),
+            orgs: vec![0; columns.org.as_ref().map_or(0, |c| c.num_terms())],
+            years,
+            decoded,
+            columns,
             kinds: [0; Kind::COUNT],
-            years: BTreeMap::new(),
-            orgs: BTreeMap::new(),
         })
     }
 
@@ -85,53 +271,103 @@ impl Collector for FacetCounts {
 /// matches are such a union: see `Node::matching_terms`), read from the posting lists
 /// into a bitset rather than through a union scorer: the facets of a search box's
 /// every keystroke went through all the matches of any of its words.
-pub fn facets_of_union(searcher: &Searcher, terms: &[Term]) -> tantivy::Result<Facets> {
+pub fn facets_of_union(
+    searcher: &Searcher,
+    counts: &FacetCounts,
+    terms: &[Term],
+) -> tantivy::Result<Facets> {
+    Ok(count_and_facets_of_union(searcher, counts, terms)?.1)
+}
+
+/// The number of live documents holding at least one of `terms`, and their
+/// [`FacetCounts`], from one reading of the posting lists.
+pub fn count_and_facets_of_union(
+    searcher: &Searcher,
+    counts: &FacetCounts,
+    terms: &[Term],
+) -> tantivy::Result<(usize, Facets)> {
     let mut fruits = Vec::new();
+    let mut total = 0;
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-        let mut counts = FacetCounts.for_segment(ord as SegmentOrdinal, segment)?;
+        let mut segment_counts = counts.for_segment(ord as SegmentOrdinal, segment)?;
         let docs = super::union::union_bits(segment, terms)?;
         for doc in super::union::live_docs(segment, &docs) {
-            counts.collect(doc, 0.0);
+            segment_counts.collect(doc, 0.0);
+            total += 1;
         }
-        fruits.push(counts.harvest());
+        fruits.push(segment_counts.harvest());
     }
-    FacetCounts.merge_fruits(fruits)
+    Ok((total, counts.merge_fruits(fruits)?))
+}
+
+impl SegmentFacetCounts {
+    /// Counts `doc` from the decoded arrays, reading the columns only for a year out of
+    /// their range or a document of several organizations.
+    fn collect_decoded(&mut self, decoded: &DecodedFacets, doc: DocId) {
+        let at = doc as usize;
+        self.kinds[decoded.kinds[at] as usize] += 1;
+        match &decoded.years {
+            Years::None => {}
+            Years::Offsets { offsets, .. } => match (offsets[at], &mut self.years) {
+                (NO_YEAR, _) => {}
+                (offset, YearCounts::Dense { counts, .. }) => counts[offset as usize] += 1,
+                (_, YearCounts::Sparse(_)) => self.collect_year_from_column(doc),
+            },
+            Years::FromColumn => self.collect_year_from_column(doc),
+        }
+        match decoded.orgs.get(at) {
+            Some(&NO_ORG) => {}
+            Some(&SEVERAL_ORGS) | None => self.collect_orgs_from_column(doc),
+            Some(&ord) => self.orgs[ord as usize] += 1,
+        }
+    }
+
+    fn collect_year_from_column(&mut self, doc: DocId) {
+        if let Some(year) = self.columns.year.as_ref().and_then(|c| c.first(doc)) {
+            self.years.add(year);
+        }
+    }
+
+    fn collect_orgs_from_column(&mut self, doc: DocId) {
+        if let Some(org) = &self.columns.org {
+            for ord in org.term_ords(doc) {
+                if let Some(n) = self.orgs.get_mut(ord as usize) {
+                    *n += 1;
+                }
+            }
+        }
+    }
 }
 
 impl SegmentCollector for SegmentFacetCounts {
     type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        let k = self
-            .kind
-            .as_ref()
-            .map_or(3, |c| c.get_val(doc))
-            .min(Kind::COUNT as u64 - 1) as usize;
-        self.kinds[k] += 1;
-        if let Some(year) = self.year.as_ref().and_then(|c| c.first(doc)) {
-            *self.years.entry(year).or_default() += 1;
+        if let Some(decoded) = self.decoded.take() {
+            self.collect_decoded(&decoded, doc);
+            self.decoded = Some(decoded);
+            return;
         }
-        if let Some(org) = &self.org {
-            for ord in org.term_ords(doc) {
-                *self.orgs.entry(ord).or_default() += 1;
-            }
-        }
+        self.kinds[self.columns.kind_of(doc)] += 1;
+        self.collect_year_from_column(doc);
+        self.collect_orgs_from_column(doc);
     }
 
     fn harvest(self) -> Self::Fruit {
         let mut orgs = BTreeMap::new();
-        if let Some(column) = &self.org {
+        if let Some(column) = &self.columns.org {
             let mut name = String::new();
-            for (ord, n) in self.orgs {
+            let counted = self.orgs.iter().enumerate().filter(|(_, n)| **n > 0);
+            for (ord, &n) in counted {
                 name.clear();
-                if column.ord_to_str(ord, &mut name).unwrap_or(false) {
+                if column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
                     orgs.insert(name.clone(), n);
                 }
             }
         }
         SegmentFruit {
             kinds: self.kinds,
-            years: self.years,
+            years: self.years.into_map(),
             orgs,
         }
     }
@@ -189,14 +425,55 @@ mod tests {
         ];
         for node in &queries {
             let terms = node.matching_terms().expect("a union of terms");
-            let expected = searcher.search(&*node.to_tantivy(), &FacetCounts).unwrap();
+            let expected = searcher
+                .search(&*node.to_tantivy(), &FacetCounts::default())
+                .unwrap();
             assert!(node != &queries[0] || !expected.kind.is_empty());
-            assert_eq!(facets_of_union(&searcher, &terms).unwrap(), expected);
+            let plain = FacetCounts::default();
+            assert_eq!(
+                facets_of_union(&searcher, &plain, &terms).unwrap(),
+                expected
+            );
+            let tables = Arc::new(decode_tables(&searcher));
+            let decoded = FacetCounts::with_tables(tables);
+            assert_eq!(
+                facets_of_union(&searcher, &decoded, &terms).unwrap(),
+                expected
+            );
+            let collected = searcher.search(&*node.to_tantivy(), &decoded).unwrap();
+            assert_eq!(collected, expected);
         }
         let both = Node::Bool(vec![
             (tantivy::query::Occur::Must, word("traffick")),
             (tantivy::query::Occur::Must, word("child")),
         ]);
         assert_eq!(both.matching_terms(), None);
+    }
+
+    #[test]
+    fn decoded_facets_count_as_the_columns_do_when_no_section_has_a_year_or_an_org() {
+        let (index, f, mut writer) = crate::schema::test_index();
+        for i in 0..200usize {
+            let mut section = Section::new(Kind::ALL[i % 3], format!("Section {i}"), "trafficking");
+            section.id = format!("s{i}");
+            writer
+                .add_document(crate::schema::to_document(&f, &section, i as u64))
+                .unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let node = Node::term(f.body, "traffick", 1.0);
+        let terms = node.matching_terms().expect("a term");
+        let plain = searcher
+            .search(&*node.to_tantivy(), &FacetCounts::default())
+            .unwrap();
+        assert_eq!(plain.kind.values().sum::<u64>(), 200);
+        assert!(plain.year.is_empty() && plain.org.is_empty());
+        let decoded = FacetCounts::with_tables(Arc::new(decode_tables(&searcher)));
+        assert_eq!(facets_of_union(&searcher, &decoded, &terms).unwrap(), plain);
+        assert_eq!(
+            searcher.search(&*node.to_tantivy(), &decoded).unwrap(),
+            plain
+        );
     }
 }

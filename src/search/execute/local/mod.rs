@@ -7,6 +7,7 @@ mod compile;
 pub(crate) mod docids;
 pub(crate) mod facets;
 pub(crate) mod prefix;
+mod top;
 pub(crate) mod union;
 
 use super::{kinds_present, uniform_weights, Executor, Found, Pass, Prepared, SortKey};
@@ -42,6 +43,9 @@ pub(crate) struct LocalExecutor {
     present: [bool; crate::corpus::Kind::COUNT],
     /// The index directory, for error messages.
     root: PathBuf,
+    /// The facet fields decoded into arrays, on the first search that counts facets
+    /// (the generation's segments never change under an engine).
+    facet_tables: std::sync::OnceLock<Arc<facets::FacetTables>>,
 }
 
 impl LocalExecutor {
@@ -52,7 +56,16 @@ impl LocalExecutor {
             absent: absent_fields(searcher),
             present: kinds_present(info),
             root: root.to_path_buf(),
+            facet_tables: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The facet counter of `searcher`'s generation, its fields decoded once.
+    fn facet_counts(&self, searcher: &Searcher) -> FacetCounts {
+        let tables = self
+            .facet_tables
+            .get_or_init(|| Arc::new(facets::decode_tables(searcher)));
+        FacetCounts::with_tables(Arc::clone(tables))
     }
 
     /// The stored section of a document.
@@ -108,6 +121,9 @@ struct LocalSearch<'a> {
     exclusions: Vec<DocIdsQuery>,
     /// The queries explanations run, compiled once for all hits.
     explainable: std::cell::OnceCell<Explainable>,
+    /// The facets, when the pass of every word counted them (its matches are those of
+    /// the unfiltered query).
+    facets: std::cell::OnceCell<Facets>,
 }
 
 impl<'a> LocalSearch<'a> {
@@ -137,6 +153,7 @@ impl<'a> LocalSearch<'a> {
             notes,
             exclusions: sets,
             explainable: std::cell::OnceCell::new(),
+            facets: std::cell::OnceCell::new(),
         }
     }
 
@@ -149,34 +166,61 @@ impl<'a> LocalSearch<'a> {
     }
 
     /// The top `want` documents for `query` in the plan's order, and the match count;
-    /// `prunable`: the terms of `query` when it is a plain union of them.
+    /// `prunable`: the terms of `query` when it is a plain union of them; with
+    /// `facets`, the facets of its matches counted in the same pass, kept for
+    /// [`Prepared::unfiltered_facets`].
     fn collect(
         &self,
         query: &dyn Query,
         prunable: Option<&[Term]>,
         want: usize,
+        facets: Option<FacetCounts>,
         budget: &Budget,
     ) -> Result<(Vec<(f32, DocAddress)>, usize)> {
         let searcher = self.searcher;
+        let keep = |counted: Option<Facets>| {
+            if let Some(counted) = counted {
+                let _ = self.facets.set(counted);
+            }
+        };
         if want == 0 {
-            return Ok((
-                Vec::new(),
-                searcher.search(query, &Bounded::new(Count, budget))?,
-            ));
+            let (count, counted) =
+                searcher.search(query, &Bounded::new((Count, facets), budget))?;
+            keep(counted);
+            return Ok((Vec::new(), count));
         }
         let plan = self.plan;
-        if plan.order == Order::Relevance && uniform_weights(plan, &self.executor.present) {
+        let uniform = uniform_weights(plan, &self.executor.present);
+        if let (Order::Relevance, Some(terms)) = (plan.order, prunable) {
+            // A union of terms: asked for the best hits alone, tantivy skips the blocks
+            // that cannot enter them (block-max WAND); the count then reads the posting
+            // lists without scoring (and the facets from the same bitsets).
+            let docs = if uniform {
+                let top = TopDocs::with_limit(want).order_by_score();
+                searcher.search(query, &Bounded::new(top, budget))?
+            } else {
+                self.top_by_weighted_score(query, want, budget)?
+            };
+            budget.check()?;
+            let count = match facets {
+                Some(counts) => {
+                    let (count, counted) =
+                        facets::count_and_facets_of_union(searcher, &counts, terms)?;
+                    keep(Some(counted));
+                    count
+                }
+                None => union::count_union_of_terms(searcher, terms)?,
+            };
+            return Ok((docs, count));
+        }
+        if plan.order == Order::Relevance && uniform {
             // Every section present weighs the same: plain BM25 order, no per-document key.
             let top = TopDocs::with_limit(want).order_by_score();
-            let (docs, count) = if let Some(terms) = prunable {
-                // Asked for the best hits alone, tantivy skips the blocks of a union of
-                // terms that cannot enter them (block-max WAND); the count then reads the
-                // posting lists without scoring.
-                let docs = searcher.search(query, &Bounded::new(top, budget))?;
-                budget.check()?;
-                (docs, union::count_union_of_terms(searcher, terms)?)
-            } else {
-                searcher.search(query, &Bounded::new((top, Count), budget))?
+            let (docs, count) = {
+                let (docs, count, counted) =
+                    searcher.search(query, &Bounded::new((top, Count, facets), budget))?;
+                keep(counted);
+                (docs, count)
             };
             return Ok((docs, count));
         }
@@ -196,12 +240,76 @@ impl<'a> LocalSearch<'a> {
                 sort.key(score, k, y, o)
             }
         });
-        let (docs, count) = searcher.search(query, &Bounded::new((top, Count), budget))?;
+        let (docs, count, counted) =
+            searcher.search(query, &Bounded::new((top, Count, facets), budget))?;
+        keep(counted);
         let docs = docs
             .into_iter()
             .map(|(key, address)| (sort.score(key) as f32, address))
             .collect();
         Ok((docs, count))
+    }
+
+    /// The top `want` matches of a union of terms in relevance order when kinds weigh
+    /// differently (the [`SortKey`] of the plan), with tantivy's block-max pruning: a
+    /// match can enter the page only if its score times the heaviest kind's weight
+    /// beats the page's last key, so that is the score threshold handed back. The same
+    /// hits in the same order as scoring every match, without scoring most of them.
+    fn top_by_weighted_score(
+        &self,
+        query: &dyn Query,
+        want: usize,
+        budget: &Budget,
+    ) -> Result<Vec<(f32, DocAddress)>> {
+        let sort = SortKey::of(self.plan);
+        let heaviest = (0..crate::corpus::Kind::COUNT)
+            .filter(|&k| self.executor.present[k])
+            .map(|k| self.plan.kind_weights[k])
+            .fold(0.0f32, f32::max);
+        let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(
+            self.searcher,
+        ))?;
+        let mut page = top::Page::new(want);
+        for (segment_ord, segment) in self.searcher.segment_readers().iter().enumerate() {
+            budget.check()?;
+            let fast = segment.fast_fields();
+            let kind = fast
+                .u64("kind_code")
+                .ok()
+                .map(|c| c.first_or_default_col(3));
+            let ord = fast.u64("ord").ok().map(|c| c.first_or_default_col(0));
+            let alive = segment.alive_bitset();
+            let segment_ord = segment_ord as u32;
+            let start = page.score_threshold(heaviest);
+            weight.for_each_pruning(start, segment, &mut |doc, score| {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    let k = kind.as_ref().map_or(3, |c| c.get_val(doc));
+                    let o = ord.as_ref().map_or(0, |c| c.get_val(doc));
+                    page.offer(
+                        sort.key(score, k, None, o),
+                        DocAddress::new(segment_ord, doc),
+                    );
+                }
+                page.score_threshold(heaviest)
+            })?;
+        }
+        Ok(page
+            .into_sorted()
+            .into_iter()
+            .map(|(key, address)| (sort.score(key) as f32, address))
+            .collect())
+    }
+
+    /// The facet counter for a pass that can count the facets as it searches: the pass
+    /// of every word, when the request counts facets, the plan's unfiltered query
+    /// matches what it matches, and they are not counted yet.
+    fn facets_in_pass(&self, pass: Pass) -> Option<FacetCounts> {
+        let plan = self.plan;
+        (pass == Pass::Complete
+            && plan.count_facets
+            && plan.unfiltered_is_conjunctive
+            && self.facets.get().is_none())
+        .then(|| self.executor.facet_counts(self.searcher))
     }
 
     /// `node` compiled for tantivy's explanations, with this plan's exclusions.
@@ -213,8 +321,9 @@ impl<'a> LocalSearch<'a> {
 impl Prepared for LocalSearch<'_> {
     fn pass(&self, pass: Pass, want: usize, budget: &Budget) -> Result<(Vec<(f32, Found)>, usize)> {
         let (query, prunable) = self.query_of(pass);
+        let facets = self.facets_in_pass(pass);
         let (hits, total) = self
-            .collect(query, prunable, want, budget)
+            .collect(query, prunable, want, facets, budget)
             .map_err(|e| match e {
                 Error::Engine(e) => budget.explain_failure(e),
                 other => other,
@@ -289,19 +398,23 @@ impl Prepared for LocalSearch<'_> {
     }
 
     fn unfiltered_facets(&self, budget: &Budget) -> Result<Facets> {
+        if let Some(counted) = self.facets.get() {
+            return Ok(counted.clone());
+        }
         let unfiltered = &self.plan.unfiltered;
+        let counts = self.executor.facet_counts(self.searcher);
         // When the query's matches are exactly those of some terms, they are counted
         // from their posting lists.
         let terms = unfiltered
             .matching_terms()
             .filter(|_| self.exclusions.is_empty());
         Ok(match terms {
-            Some(terms) => facets::facets_of_union(self.searcher, &terms)?,
+            Some(terms) => facets::facets_of_union(self.searcher, &counts, &terms)?,
             None => self
                 .searcher
                 .search(
                     &*excluding(unfiltered.to_tantivy(), &self.exclusions),
-                    &Bounded::new(FacetCounts, budget),
+                    &Bounded::new(counts, budget),
                 )
                 .map_err(|e| budget.explain_failure(e))?,
         })
@@ -309,18 +422,16 @@ impl Prepared for LocalSearch<'_> {
 
     fn result_facets(&self, want: usize, budget: &Budget) -> Result<Facets> {
         let failed = |e| budget.explain_failure(e);
+        let counts = || self.executor.facet_counts(self.searcher);
         let (count, facets) = self
             .searcher
-            .search(
-                &*self.conjunctive,
-                &Bounded::new((Count, FacetCounts), budget),
-            )
+            .search(&*self.conjunctive, &Bounded::new((Count, counts()), budget))
             .map_err(failed)?;
         // Partial matches are counted exactly when the search adds them.
         match &self.disjunctive {
             Some(disjunctive) if super::needs_partial_matches(count, want) => Ok(self
                 .searcher
-                .search(&**disjunctive, &Bounded::new(FacetCounts, budget))
+                .search(&**disjunctive, &Bounded::new(counts(), budget))
                 .map_err(failed)?),
             _ => Ok(facets),
         }
