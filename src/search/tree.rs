@@ -224,6 +224,26 @@ impl Node {
         }
     }
 
+    /// A required plain union of terms beside one constant bonus for a term (the
+    /// preferred language's sections, `Const(language, w)`): the union, the bonus term
+    /// and its score. Its best hits can be found by pruning the union and adding the
+    /// bonus to the matches that have it.
+    pub fn union_with_bonus(&self) -> Option<(&Node, Term, f32)> {
+        let Node::Bool(clauses) = self else {
+            return None;
+        };
+        let [(Occur::Must, union), (Occur::Should, Node::Const(bonus, score))] = &clauses[..]
+        else {
+            return None;
+        };
+        let Node::Term { field, text, .. } = &**bonus else {
+            return None;
+        };
+        union
+            .is_union_of_terms()
+            .then(|| (union, Term::from_field_text(*field, text), *score))
+    }
+
     /// The terms of a plain union of term queries (see [`Node::is_union_of_terms`]).
     pub fn union_terms(&self) -> Option<Vec<Term>> {
         self.is_union_of_terms()
@@ -254,5 +274,40 @@ impl Node {
         }
         let mut terms = Vec::new();
         collect(self, &mut terms).then_some(terms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_union_beside_a_constant_bonus_is_told_apart_from_other_shapes() {
+        let (body, title, language) = (
+            Field::from_field_id(0),
+            Field::from_field_id(1),
+            Field::from_field_id(2),
+        );
+        let word = Node::any(vec![
+            Node::term(title, "traffick", 3.0),
+            Node::term(body, "traffick", 1.0),
+        ]);
+        let bonus = Node::Const(Box::new(Node::basic_term(language, "en")), 0.5);
+        let query = Node::Bool(vec![
+            (Occur::Must, word.clone()),
+            (Occur::Should, bonus.clone()),
+        ]);
+        let (union, term, score) = query.union_with_bonus().expect("a union beside a bonus");
+        assert_eq!(union, &word);
+        assert_eq!(term, Term::from_field_text(language, "en"));
+        assert_eq!(score, 0.5);
+        // Two required words, or a bonus that is not a constant for a term, are not.
+        let two = Node::Bool(vec![
+            (Occur::Must, word.clone()),
+            (Occur::Must, word.clone()),
+        ]);
+        assert!(two.union_with_bonus().is_none());
+        let scored = Node::Bool(vec![(Occur::Must, word.clone()), (Occur::Should, word)]);
+        assert!(scored.union_with_bonus().is_none());
     }
 }

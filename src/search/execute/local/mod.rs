@@ -100,6 +100,23 @@ impl Executor for LocalExecutor {
     }
 }
 
+/// A union of terms whose best hits can be found with block-max pruning: the union's
+/// query, its terms, and a constant bonus for the matches holding a term.
+struct Prunable<'q> {
+    union: &'q dyn Query,
+    terms: &'q [Term],
+    bonus: Option<(&'q Term, f32)>,
+}
+
+/// A union of terms compiled alone, its terms, and the term whose matches gain a
+/// constant `score` beside it.
+struct UnionWithBonus {
+    union: Box<dyn Query>,
+    terms: Vec<Term>,
+    term: Term,
+    score: f32,
+}
+
 /// The queries explanations run: for hits with every word, and for partial matches.
 type Explainable = (Box<dyn Query>, Option<Box<dyn Query>>);
 
@@ -115,6 +132,9 @@ struct LocalSearch<'a> {
     conjunctive_terms: Option<Vec<Term>>,
     /// The same for the disjunctive query.
     disjunctive_terms: Option<Vec<Term>>,
+    /// When the conjunctive query is a union of terms beside a constant bonus for a
+    /// term: the union compiled alone, its terms, the bonus term and its score.
+    conjunctive_with_bonus: Option<UnionWithBonus>,
     /// Exclusions that could not be applied.
     notes: Vec<String>,
     /// The documents every query leaves out (exclusions evaluated once).
@@ -150,6 +170,17 @@ impl<'a> LocalSearch<'a> {
             disjunctive_terms: disjunctive
                 .and_then(Node::union_terms)
                 .filter(|_| sets.is_empty()),
+            conjunctive_with_bonus: conjunctive
+                .union_with_bonus()
+                .filter(|_| sets.is_empty())
+                .and_then(|(union, term, score)| {
+                    Some(UnionWithBonus {
+                        union: union.to_tantivy(),
+                        terms: union.union_terms()?,
+                        term,
+                        score,
+                    })
+                }),
             notes,
             exclusions: sets,
             explainable: std::cell::OnceCell::new(),
@@ -157,11 +188,30 @@ impl<'a> LocalSearch<'a> {
         }
     }
 
-    /// The query of a pass, and its terms when it is a plain union of them.
-    fn query_of(&self, pass: Pass) -> (&dyn Query, Option<&[Term]>) {
+    /// The query of a pass, and how it can be pruned when it is a union of terms
+    /// (maybe beside a constant bonus).
+    fn query_of(&self, pass: Pass) -> (&dyn Query, Option<Prunable<'_>>) {
+        fn plain<'q>(query: &'q dyn Query, terms: &'q Option<Vec<Term>>) -> Option<Prunable<'q>> {
+            terms.as_deref().map(|terms| Prunable {
+                union: query,
+                terms,
+                bonus: None,
+            })
+        }
         match (&self.disjunctive, pass) {
-            (Some(q), Pass::Partial) => (&**q, self.disjunctive_terms.as_deref()),
-            _ => (&*self.conjunctive, self.conjunctive_terms.as_deref()),
+            (Some(q), Pass::Partial) => (&**q, plain(&**q, &self.disjunctive_terms)),
+            _ => {
+                let with_bonus = self
+                    .conjunctive_with_bonus
+                    .as_ref()
+                    .map(|bonused| Prunable {
+                        union: &*bonused.union,
+                        terms: &bonused.terms,
+                        bonus: Some((&bonused.term, bonused.score)),
+                    });
+                let prunable = plain(&*self.conjunctive, &self.conjunctive_terms).or(with_bonus);
+                (&*self.conjunctive, prunable)
+            }
         }
     }
 
@@ -172,7 +222,7 @@ impl<'a> LocalSearch<'a> {
     fn collect(
         &self,
         query: &dyn Query,
-        prunable: Option<&[Term]>,
+        prunable: Option<Prunable<'_>>,
         want: usize,
         facets: Option<FacetCounts>,
         budget: &Budget,
@@ -191,15 +241,16 @@ impl<'a> LocalSearch<'a> {
         }
         let plan = self.plan;
         let uniform = uniform_weights(plan, &self.executor.present);
-        if let (Order::Relevance, Some(terms)) = (plan.order, prunable) {
+        if let (Order::Relevance, Some(prunable)) = (plan.order, prunable) {
             // A union of terms: asked for the best hits alone, tantivy skips the blocks
             // that cannot enter them (block-max WAND); the count then reads the posting
             // lists without scoring (and the facets from the same bitsets).
-            let docs = if uniform {
+            let terms = prunable.terms;
+            let docs = if uniform && prunable.bonus.is_none() {
                 let top = TopDocs::with_limit(want).order_by_score();
                 searcher.search(query, &Bounded::new(top, budget))?
             } else {
-                self.top_by_weighted_score(query, want, budget)?
+                self.top_by_weighted_score(&prunable, want, budget)?
             };
             budget.check()?;
             let count = match facets {
@@ -251,13 +302,14 @@ impl<'a> LocalSearch<'a> {
     }
 
     /// The top `want` matches of a union of terms in relevance order when kinds weigh
-    /// differently (the [`SortKey`] of the plan), with tantivy's block-max pruning: a
-    /// match can enter the page only if its score times the heaviest kind's weight
-    /// beats the page's last key, so that is the score threshold handed back. The same
-    /// hits in the same order as scoring every match, without scoring most of them.
+    /// differently (the [`SortKey`] of the plan) or a bonus is added, with tantivy's
+    /// block-max pruning: a match can enter the page only if its score plus the bonus,
+    /// times the heaviest kind's weight, beats the page's last key, so that is the
+    /// score threshold handed back. The same hits in the same order as scoring every
+    /// match, without scoring most of them.
     fn top_by_weighted_score(
         &self,
-        query: &dyn Query,
+        prunable: &Prunable<'_>,
         want: usize,
         budget: &Budget,
     ) -> Result<Vec<(f32, DocAddress)>> {
@@ -266,9 +318,13 @@ impl<'a> LocalSearch<'a> {
             .filter(|&k| self.executor.present[k])
             .map(|k| self.plan.kind_weights[k])
             .fold(0.0f32, f32::max);
-        let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(
-            self.searcher,
-        ))?;
+        let largest_bonus = prunable.bonus.map_or(0.0, |(_, score)| score.max(0.0));
+        let weight =
+            prunable
+                .union
+                .weight(tantivy::query::EnableScoring::enabled_from_searcher(
+                    self.searcher,
+                ))?;
         let mut page = top::Page::new(want);
         for (segment_ord, segment) in self.searcher.segment_readers().iter().enumerate() {
             budget.check()?;
@@ -278,11 +334,21 @@ impl<'a> LocalSearch<'a> {
                 .ok()
                 .map(|c| c.first_or_default_col(3));
             let ord = fast.u64("ord").ok().map(|c| c.first_or_default_col(0));
+            let mut bonus = match prunable.bonus {
+                Some((term, score)) => Some((top::Members::of(segment, term)?, score)),
+                None => None,
+            };
             let alive = segment.alive_bitset();
             let segment_ord = segment_ord as u32;
-            let start = page.score_threshold(heaviest);
+            let threshold = |page: &top::Page| page.score_threshold(heaviest) - largest_bonus;
+            let start = threshold(&page);
             weight.for_each_pruning(start, segment, &mut |doc, score| {
                 if alive.is_none_or(|a| a.is_alive(doc)) {
+                    let extra = match &mut bonus {
+                        Some((members, extra)) => members.contains(doc).then_some(*extra),
+                        None => None,
+                    };
+                    let score = extra.map_or(score, |extra| score + extra);
                     let k = kind.as_ref().map_or(3, |c| c.get_val(doc));
                     let o = ord.as_ref().map_or(0, |c| c.get_val(doc));
                     page.offer(
@@ -290,7 +356,7 @@ impl<'a> LocalSearch<'a> {
                         DocAddress::new(segment_ord, doc),
                     );
                 }
-                page.score_threshold(heaviest)
+                threshold(&page)
             })?;
         }
         Ok(page

@@ -3,7 +3,9 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use tantivy::{DocAddress, Score};
+use tantivy::postings::SegmentPostings;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
 /// The `want` highest keys offered so far.
 pub(crate) struct Page {
@@ -86,6 +88,34 @@ impl Page {
             .into_iter()
             .map(|Entry(key, address)| (key, address))
             .collect()
+    }
+}
+
+/// The documents of a segment holding a term, asked in increasing order.
+pub(crate) struct Members {
+    postings: Option<SegmentPostings>,
+}
+
+impl Members {
+    /// The documents of `segment` holding `term`.
+    pub(crate) fn of(segment: &SegmentReader, term: &Term) -> tantivy::Result<Members> {
+        let postings = segment
+            .inverted_index(term.field())?
+            .read_postings(term, IndexRecordOption::Basic)?;
+        Ok(Members { postings })
+    }
+
+    /// Whether `doc` holds the term; `doc` must not be below one asked before.
+    pub(crate) fn contains(&mut self, doc: DocId) -> bool {
+        match &mut self.postings {
+            Some(postings) if postings.doc() == doc => true,
+            Some(postings) if postings.doc() < doc => postings.seek(doc) == doc,
+            Some(postings) => {
+                debug_assert!(postings.doc() == TERMINATED || postings.doc() > doc);
+                false
+            }
+            None => false,
+        }
     }
 }
 
