@@ -145,6 +145,11 @@ impl Columns {
 pub struct SegmentFacetCounts {
     columns: Columns,
     decoded: Option<Arc<DecodedFacets>>,
+    tally: Tally,
+}
+
+/// What a segment's matches counted so far.
+struct Tally {
     kinds: [u64; Kind::COUNT],
     years: YearCounts,
     /// Matches per organization, by the ordinal of its name in the segment's column.
@@ -229,12 +234,15 @@ impl Collector for FacetCounts {
             },
             _ => YearCounts::for_column(columns.year.as_ref()),
         };
-        Ok(SegmentFacetCounts {
-            orgs: vec![0; columns.org.as_ref().map_or(0, |c| c.num_terms())],
-            years,
-            decoded,
-            columns,
+        let tally = Tally {
             kinds: [0; Kind::COUNT],
+            years,
+            orgs: vec![0; columns.org.as_ref().map_or(0, |c| c.num_terms())],
+        };
+        Ok(SegmentFacetCounts {
+            columns,
+            decoded,
+            tally,
         })
     }
 
@@ -300,10 +308,10 @@ pub fn count_and_facets_of_union(
     Ok((total, counts.merge_fruits(fruits)?))
 }
 
-impl SegmentFacetCounts {
+impl Tally {
     /// Counts `doc` from the decoded arrays, reading the columns only for a year out of
     /// their range or a document of several organizations.
-    fn collect_decoded(&mut self, decoded: &DecodedFacets, doc: DocId) {
+    fn add_decoded(&mut self, decoded: &DecodedFacets, columns: &Columns, doc: DocId) {
         let at = doc as usize;
         self.kinds[decoded.kinds[at] as usize] += 1;
         match &decoded.years {
@@ -311,25 +319,32 @@ impl SegmentFacetCounts {
             Years::Offsets { offsets, .. } => match (offsets[at], &mut self.years) {
                 (NO_YEAR, _) => {}
                 (offset, YearCounts::Dense { counts, .. }) => counts[offset as usize] += 1,
-                (_, YearCounts::Sparse(_)) => self.collect_year_from_column(doc),
+                (_, YearCounts::Sparse(_)) => self.add_year_from_column(columns, doc),
             },
-            Years::FromColumn => self.collect_year_from_column(doc),
+            Years::FromColumn => self.add_year_from_column(columns, doc),
         }
         match decoded.orgs.get(at) {
             Some(&NO_ORG) => {}
-            Some(&SEVERAL_ORGS) | None => self.collect_orgs_from_column(doc),
+            Some(&SEVERAL_ORGS) | None => self.add_orgs_from_column(columns, doc),
             Some(&ord) => self.orgs[ord as usize] += 1,
         }
     }
 
-    fn collect_year_from_column(&mut self, doc: DocId) {
-        if let Some(year) = self.columns.year.as_ref().and_then(|c| c.first(doc)) {
+    /// Counts `doc` from the columns.
+    fn add_from_columns(&mut self, columns: &Columns, doc: DocId) {
+        self.kinds[columns.kind_of(doc)] += 1;
+        self.add_year_from_column(columns, doc);
+        self.add_orgs_from_column(columns, doc);
+    }
+
+    fn add_year_from_column(&mut self, columns: &Columns, doc: DocId) {
+        if let Some(year) = columns.year.as_ref().and_then(|c| c.first(doc)) {
             self.years.add(year);
         }
     }
 
-    fn collect_orgs_from_column(&mut self, doc: DocId) {
-        if let Some(org) = &self.columns.org {
+    fn add_orgs_from_column(&mut self, columns: &Columns, doc: DocId) {
+        if let Some(org) = &columns.org {
             for ord in org.term_ords(doc) {
                 if let Some(n) = self.orgs.get_mut(ord as usize) {
                     *n += 1;
@@ -343,21 +358,17 @@ impl SegmentCollector for SegmentFacetCounts {
     type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        if let Some(decoded) = self.decoded.take() {
-            self.collect_decoded(&decoded, doc);
-            self.decoded = Some(decoded);
-            return;
+        match &self.decoded {
+            Some(decoded) => self.tally.add_decoded(decoded, &self.columns, doc),
+            None => self.tally.add_from_columns(&self.columns, doc),
         }
-        self.kinds[self.columns.kind_of(doc)] += 1;
-        self.collect_year_from_column(doc);
-        self.collect_orgs_from_column(doc);
     }
 
     fn harvest(self) -> Self::Fruit {
         let mut orgs = BTreeMap::new();
         if let Some(column) = &self.columns.org {
             let mut name = String::new();
-            let counted = self.orgs.iter().enumerate().filter(|(_, n)| **n > 0);
+            let counted = self.tally.orgs.iter().enumerate().filter(|(_, n)| **n > 0);
             for (ord, &n) in counted {
                 name.clear();
                 if column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
@@ -366,8 +377,8 @@ impl SegmentCollector for SegmentFacetCounts {
             }
         }
         SegmentFruit {
-            kinds: self.kinds,
-            years: self.years.into_map(),
+            kinds: self.tally.kinds,
+            years: self.tally.years.into_map(),
             orgs,
         }
     }

@@ -26,13 +26,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::ColumnValues;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::document::{
     DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
     ValueDeserializer,
 };
 use tantivy::schema::{Field, FieldType, IndexRecordOption};
-use tantivy::{DocAddress, DocSet, InvertedIndexReader, Searcher, SegmentReader, Term};
+use tantivy::{DocAddress, DocId, DocSet, InvertedIndexReader, Searcher, SegmentReader, Term};
 
 /// The local index as an executor.
 pub(crate) struct LocalExecutor {
@@ -97,6 +98,35 @@ impl Executor for LocalExecutor {
 
     fn describe(&self) -> Option<String> {
         None
+    }
+}
+
+/// A segment's kind and corpus-order columns, read for every hit's sort key.
+struct OrderColumns {
+    kind: Option<Arc<dyn ColumnValues<u64>>>,
+    ord: Option<Arc<dyn ColumnValues<u64>>>,
+}
+
+impl OrderColumns {
+    fn of(segment: &SegmentReader) -> OrderColumns {
+        let fast = segment.fast_fields();
+        OrderColumns {
+            kind: fast
+                .u64("kind_code")
+                .ok()
+                .map(|c| c.first_or_default_col(3)),
+            ord: fast.u64("ord").ok().map(|c| c.first_or_default_col(0)),
+        }
+    }
+
+    /// The kind code of `doc` (a report's when the column is missing).
+    fn kind(&self, doc: DocId) -> u64 {
+        self.kind.as_ref().map_or(3, |c| c.get_val(doc))
+    }
+
+    /// The corpus position of `doc`.
+    fn ord(&self, doc: DocId) -> u64 {
+        self.ord.as_ref().map_or(0, |c| c.get_val(doc))
     }
 }
 
@@ -267,28 +297,18 @@ impl<'a> LocalSearch<'a> {
         if plan.order == Order::Relevance && uniform {
             // Every section present weighs the same: plain BM25 order, no per-document key.
             let top = TopDocs::with_limit(want).order_by_score();
-            let (docs, count) = {
-                let (docs, count, counted) =
-                    searcher.search(query, &Bounded::new((top, Count, facets), budget))?;
-                keep(counted);
-                (docs, count)
-            };
+            let (docs, count, counted) =
+                searcher.search(query, &Bounded::new((top, Count, facets), budget))?;
+            keep(counted);
             return Ok((docs, count));
         }
         let sort = SortKey::of(plan);
         let top = TopDocs::with_limit(want).tweak_score(move |segment: &SegmentReader| {
-            let fast = segment.fast_fields();
-            let kind = fast
-                .u64("kind_code")
-                .ok()
-                .map(|c| c.first_or_default_col(3));
-            let ord = fast.u64("ord").ok().map(|c| c.first_or_default_col(0));
-            let year = fast.i64("year").ok();
+            let columns = OrderColumns::of(segment);
+            let year = segment.fast_fields().i64("year").ok();
             move |doc, score: f32| {
-                let k = kind.as_ref().map_or(3, |c| c.get_val(doc));
-                let o = ord.as_ref().map_or(0, |c| c.get_val(doc));
                 let y = year.as_ref().and_then(|c| c.first(doc));
-                sort.key(score, k, y, o)
+                sort.key(score, columns.kind(doc), y, columns.ord(doc))
             }
         });
         let (docs, count, counted) =
@@ -328,12 +348,7 @@ impl<'a> LocalSearch<'a> {
         let mut page = top::Page::new(want);
         for (segment_ord, segment) in self.searcher.segment_readers().iter().enumerate() {
             budget.check()?;
-            let fast = segment.fast_fields();
-            let kind = fast
-                .u64("kind_code")
-                .ok()
-                .map(|c| c.first_or_default_col(3));
-            let ord = fast.u64("ord").ok().map(|c| c.first_or_default_col(0));
+            let columns = OrderColumns::of(segment);
             let mut bonus = match prunable.bonus {
                 Some((term, score)) => Some((top::Members::of(segment, term)?, score)),
                 None => None,
@@ -349,12 +364,8 @@ impl<'a> LocalSearch<'a> {
                         None => None,
                     };
                     let score = extra.map_or(score, |extra| score + extra);
-                    let k = kind.as_ref().map_or(3, |c| c.get_val(doc));
-                    let o = ord.as_ref().map_or(0, |c| c.get_val(doc));
-                    page.offer(
-                        sort.key(score, k, None, o),
-                        DocAddress::new(segment_ord, doc),
-                    );
+                    let key = sort.key(score, columns.kind(doc), None, columns.ord(doc));
+                    page.offer(key, DocAddress::new(segment_ord, doc));
                 }
                 threshold(&page)
             })?;
