@@ -1,11 +1,12 @@
 //! `tipdex index`: load the corpus and build the index atomically.
 
-use super::{corpus_dir, load_corpus, IndexLocation};
+use super::{corpus_dir, IndexLocation};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tipdex::backend::Backend;
 use tipdex::corpus::LoadOptions;
+use tipdex::index::Provenance;
 use tipdex::index::{BuildLock, IndexDir};
 
 /// Flags of `tipdex index`.
@@ -80,51 +81,19 @@ pub fn build_locked(
         extraction_cache: cache.clone(),
         ..options.clone()
     };
-    let (loaded, mut provenance) = load_corpus(corpus, options)?;
-    let read_ms = started.elapsed().as_millis();
-    for w in &loaded.warnings {
-        eprintln!("warning: {w}");
-    }
-    if loaded.sections.is_empty() {
-        anyhow::bail!(
-            "corpus {} has no sections (expected .txt, .md, .jsonl, .pdf or .html files); the index was left unchanged",
-            corpus.display()
-        );
-    }
     let target = match backend {
         Some(Backend::Quickwit(target)) => Some(target),
         _ => None,
     };
-    provenance.backend = backend
+    let backend_name = backend
         .filter(|b| **b != Backend::Local)
         .map(ToString::to_string);
-    let sections = &loaded.sections;
-    let publish_ms = std::cell::Cell::new(0u128);
-    let publish = |generation: &str| match target {
+    let (info, files, read_ms) = match target {
         Some(target) => {
-            let started = Instant::now();
-            let published = tipdex::quickwit::publish(target, generation, sections);
-            publish_ms.set(started.elapsed().as_millis());
-            published
+            build_and_publish_whole(corpus, options, lock, target, backend_name, quiet)?
         }
-        None => Ok(()),
+        None => build_streamed(corpus, options, lock, backend_name)?,
     };
-    let options = tipdex::index::WriterOptions::for_sections(sections.len());
-    let info = tipdex::index::build_and_publish(sections, lock, &provenance, options, &publish)
-        .with_context(|| format!("cannot build the index at {}", index.display()))?;
-    if let Some(target) = target {
-        let kept = tipdex::index::generations(index);
-        let removed = tipdex::quickwit::remove_unused(target, &kept)
-            .context("the new index is in use; removing older Quickwit indexes failed")?;
-        if !quiet {
-            eprintln!(
-                "published to Quickwit {target} as index {} in {} ms ({} older index(es) removed)",
-                target.index_id(&tipdex::index::current_generation(index)?),
-                publish_ms.get(),
-                removed.len()
-            );
-        }
-    }
     if let Some(cache) = &cache {
         cache.prune();
         let (hits, misses) = cache.hits_and_misses();
@@ -133,9 +102,121 @@ pub fn build_locked(
         }
     }
     if !quiet {
-        print_summary(&info, loaded.files.len(), corpus, index, (started, read_ms));
+        print_summary(&info, files, corpus, index, (started, read_ms));
     }
     Ok(())
+}
+
+/// Builds a local index as the corpus is read: sections go to the writer as they come,
+/// so the corpus is never held whole. Returns the build, the files read and how long
+/// reading took (it overlaps writing: the whole build, less the final commit).
+fn build_streamed(
+    corpus: &Path,
+    options: &LoadOptions,
+    lock: &BuildLock,
+    backend: Option<String>,
+) -> anyhow::Result<(tipdex::index::BuildInfo, usize, u128)> {
+    let started = Instant::now();
+    let writer = tipdex::index::WriterOptions::for_corpus_bytes(corpus_bytes(corpus, options));
+    let files = std::cell::Cell::new(0);
+    let read_ms = std::cell::Cell::new(0);
+    let feed = |sink: &mut tipdex::index::SectionSink| -> anyhow::Result<Provenance> {
+        let streamed = tipdex::corpus::stream::stream(
+            corpus,
+            options,
+            tipdex::corpus::stream::OnError::Stop,
+            &mut |ord, section| sink.add(ord, &section),
+        )
+        .with_context(|| format!("cannot load corpus {}", corpus.display()))?;
+        read_ms.set(started.elapsed().as_millis());
+        files.set(streamed.files.len());
+        let handed = streamed.sections;
+        let loaded = streamed.into_corpus(Vec::new());
+        let mut provenance = checked_provenance(corpus, options, &loaded, handed)?;
+        provenance.backend = backend;
+        Ok(provenance)
+    };
+    let info = tipdex::index::build_fed(lock, writer, feed, &|_| Ok(()))
+        .with_context(|| format!("cannot build the index at {}", lock.root().display()))?;
+    Ok((info, files.get(), read_ms.get()))
+}
+
+/// Builds the index from the whole corpus, held in memory, and publishes it to Quickwit
+/// before it becomes current.
+fn build_and_publish_whole(
+    corpus: &Path,
+    options: &LoadOptions,
+    lock: &BuildLock,
+    target: &tipdex::quickwit::Target,
+    backend: Option<String>,
+    quiet: bool,
+) -> anyhow::Result<(tipdex::index::BuildInfo, usize, u128)> {
+    let started = Instant::now();
+    let loaded = tipdex::corpus::load_with(corpus, options)
+        .with_context(|| format!("cannot load corpus {}", corpus.display()))?;
+    let read_ms = started.elapsed().as_millis();
+    let mut provenance = checked_provenance(corpus, options, &loaded, loaded.sections.len())?;
+    provenance.backend = backend;
+    let sections = &loaded.sections;
+    let publish_ms = std::cell::Cell::new(0u128);
+    let publish = |generation: &str| {
+        let started = Instant::now();
+        let published = tipdex::quickwit::publish(target, generation, sections);
+        publish_ms.set(started.elapsed().as_millis());
+        published
+    };
+    let options = tipdex::index::WriterOptions::for_sections(sections.len());
+    let index = lock.root();
+    let info = tipdex::index::build_and_publish(sections, lock, &provenance, options, &publish)
+        .with_context(|| format!("cannot build the index at {}", index.display()))?;
+    let kept = tipdex::index::generations(index);
+    let removed = tipdex::quickwit::remove_unused(target, &kept)
+        .context("the new index is in use; removing older Quickwit indexes failed")?;
+    if !quiet {
+        eprintln!(
+            "published to Quickwit {target} as index {} in {} ms ({} older index(es) removed)",
+            target.index_id(&tipdex::index::current_generation(index)?),
+            publish_ms.get(),
+            removed.len()
+        );
+    }
+    Ok((info, loaded.files.len(), read_ms))
+}
+
+/// The provenance of a corpus that loaded whole, with its warnings printed; an error
+/// naming what was wrong when a file could not be loaded, the glossary is bad or there
+/// are no sections (the index is then left unchanged).
+fn checked_provenance(
+    corpus: &Path,
+    options: &LoadOptions,
+    loaded: &tipdex::corpus::Corpus,
+    sections: usize,
+) -> anyhow::Result<Provenance> {
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let provenance = super::provenance_of(corpus, options, loaded)?;
+    if sections == 0 {
+        anyhow::bail!(
+            "corpus {} has no sections (expected .txt, .md, .jsonl, .pdf or .html files); the index was left unchanged",
+            corpus.display()
+        );
+    }
+    Ok(provenance)
+}
+
+/// Bytes of the files a build of `corpus` reads (what sizes the writer).
+fn corpus_bytes(corpus: &Path, options: &LoadOptions) -> u64 {
+    tipdex::corpus::walk::walk(corpus, options)
+        .map(|walked| {
+            walked
+                .files
+                .iter()
+                .filter_map(|f| std::fs::metadata(&f.path).ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 /// The extraction cache beside the index (`INDEX/extract-cache/`); without one (it cannot

@@ -230,13 +230,13 @@ fn build_options(index: &Path) -> anyhow::Result<LoadOptions> {
     corpus_options(tipdex::index::current_info(index).is_ok_and(|i| i.follow_links))
 }
 
-/// Loads a corpus, failing (without touching any index) if a file could not be read.
-pub fn load_corpus(
+/// Where a loaded corpus came from, failing (without touching any index) if a file
+/// could not be read or its glossary is bad.
+pub fn provenance_of(
     corpus: &Path,
     options: &LoadOptions,
-) -> anyhow::Result<(tipdex::corpus::Corpus, Provenance)> {
-    let loaded = tipdex::corpus::load_with(corpus, options)
-        .with_context(|| format!("cannot load corpus {}", corpus.display()))?;
+    loaded: &tipdex::corpus::Corpus,
+) -> anyhow::Result<Provenance> {
     if !loaded.errors.is_empty() {
         for e in &loaded.errors {
             eprintln!("error: {e}");
@@ -259,7 +259,7 @@ pub fn load_corpus(
             .to_string(),
     )
     .context("the index was left unchanged")?;
-    let provenance = Provenance {
+    Ok(Provenance {
         // Absolute, so that `tipdex serve` finds the documents from any directory.
         corpus: Some(
             corpus
@@ -271,6 +271,5 @@ pub fn load_corpus(
         glossary: Some(glossary),
         backend: None,
         follow_links: options.follow_links,
-    };
-    Ok((loaded, provenance))
+    })
 }

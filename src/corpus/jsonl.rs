@@ -60,6 +60,20 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Section>> {
 /// whole (a corpus of a million sections costs its sections, not also its text).
 pub fn parse_reader(file: &str, reader: impl BufRead) -> Result<Vec<Section>> {
     let mut out = Vec::new();
+    for_each_section(file, reader, &mut |section| {
+        out.push(section);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Hands each line's section to `each` as it is read, stopping at the first malformed
+/// line (or the first error of `each`): nothing of the file is held but one line.
+pub fn for_each_section(
+    file: &str,
+    reader: impl BufRead,
+    each: &mut dyn FnMut(Section) -> Result<()>,
+) -> Result<()> {
     for (i, line) in reader.lines().enumerate() {
         let no = i + 1;
         let line = line.map_err(|e| Error::Corpus {
@@ -84,9 +98,9 @@ pub fn parse_reader(file: &str, reader: impl BufRead) -> Result<Vec<Section>> {
             line: no,
             message: format!("invalid JSON section: {e}"),
         })?;
-        out.push(section_of(record, file, no));
+        each(section_of(record, file, no))?;
     }
-    Ok(out)
+    Ok(())
 }
 
 fn section_of(r: Record, file: &str, line: usize) -> Section {

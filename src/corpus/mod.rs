@@ -12,6 +12,7 @@ mod link;
 mod markdown;
 pub mod pdf;
 mod section;
+pub mod stream;
 pub mod symbol;
 pub mod text;
 pub mod walk;
@@ -21,7 +22,6 @@ pub use walk::{corpus_fingerprint, LoadOptions};
 
 use crate::error::{Error, Result};
 use crate::files;
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -60,32 +60,15 @@ pub fn load(dir: &Path) -> Result<Corpus> {
 /// [`load`] with explicit options (links, size limits).
 ///
 /// Files are read on a few threads at once (a PDF's extraction is slow next to
-/// parsing text); what they give is gathered in the files' order.
+/// parsing text); their sections are gathered in the files' order ([`stream::stream`]).
 pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Corpus> {
-    let walked = walk::walk(dir, options)?;
-    let mut corpus = Corpus {
-        warnings: walked.warnings,
-        ..Corpus::default()
-    };
-    let read = read_all(dir, &walked.files, options);
-    let mut stamps = Vec::with_capacity(walked.files.len());
-    for (file, (stamp, outcome)) in walked.files.into_iter().zip(read) {
-        stamps.push(stamp);
-        match outcome {
-            Outcome::Glossary(text) => corpus.glossary = Some(text),
-            Outcome::Loaded(FileLoad::Sections(sections, warnings)) => {
-                corpus.sections.extend(sections);
-                corpus.warnings.extend(warnings);
-                corpus.files.push(file.rel);
-            }
-            Outcome::Loaded(FileLoad::Skipped(warning)) => corpus.warnings.push(warning),
-            Outcome::Failed(e) => corpus.errors.push(e),
-        }
-    }
-    corpus.fingerprint = walk::fingerprint(stamps);
-    link::link_documents(&mut corpus.sections);
-    assign_ids(&mut corpus.sections);
-    Ok(corpus)
+    let mut sections: Vec<(u64, Section)> = Vec::new();
+    let streamed = stream::stream(dir, options, stream::OnError::Continue, &mut |ord, s| {
+        sections.push((ord, s));
+        Ok(())
+    })?;
+    sections.sort_by_key(|(ord, _)| *ord);
+    Ok(streamed.into_corpus(sections.into_iter().map(|(_, s)| s).collect()))
 }
 
 /// What reading one file gave.
@@ -93,65 +76,14 @@ enum Outcome {
     Glossary(String),
     Loaded(FileLoad),
     Failed(Error),
+    /// Nothing read: the survey of the corpus knows the file ([`stream`]).
+    Surveyed,
 }
 
 /// Threads reading files at once.
 fn reader_threads(files: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     cores.min(files).max(1)
-}
-
-/// Every file's stamp and outcome, in the files' order.
-fn read_all(
-    dir: &Path,
-    files: &[walk::CorpusFile],
-    options: &LoadOptions,
-) -> Vec<(String, Outcome)> {
-    let threads = reader_threads(files.len());
-    if threads <= 1 {
-        return files.iter().map(|f| read_one(dir, f, options)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<(String, Outcome)>> = (0..files.len()).map(|_| None).collect();
-    let done: Vec<Vec<(usize, (String, Outcome))>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(file) = files.get(i) else { break };
-                        mine.push((i, read_one(dir, file, options)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    for (i, result) in done.into_iter().flatten() {
-        slots[i] = Some(result);
-    }
-    slots
-        .into_iter()
-        .zip(files)
-        .map(|(slot, file)| {
-            slot.unwrap_or_else(|| {
-                let e = Error::Corpus {
-                    file: file.rel.clone(),
-                    line: 0,
-                    message: "was not read".into(),
-                };
-                (format!("{}\0unread", file.rel), Outcome::Failed(e))
-            })
-        })
-        .collect()
 }
 
 /// One file: its stamp (taken from the open file before reading it) and what it gave.
@@ -208,6 +140,9 @@ pub fn parse_file(rel: &str, text: &str) -> Option<Result<(Vec<Section>, Vec<War
 enum FileLoad {
     Sections(Vec<Section>, Vec<Warning>),
     Skipped(Warning),
+    /// A JSON Lines file, opened and checked for size, to be read a line at a time
+    /// ([`each_jsonl_section`]).
+    Stream(std::fs::File),
 }
 
 fn read_opened(handle: std::fs::File, rel: &str, options: &LoadOptions) -> Result<FileLoad> {
@@ -237,8 +172,7 @@ fn read_opened(handle: std::fs::File, rel: &str, options: &LoadOptions) -> Resul
             if size > options.max_file_bytes {
                 return Err(too_large(size));
             }
-            let reader = std::io::BufReader::new(handle.take(options.max_file_bytes));
-            jsonl::parse_reader(rel, reader).map(|s| (s, Vec::new()))
+            return Ok(FileLoad::Stream(handle));
         }
         Some("pdf") => {
             let bytes = read_bytes(handle, rel, options)?;
@@ -372,6 +306,15 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<(Vec<Section>, Ve
         files::open_regular(path, options.follow_links).map_err(|e| Error::io(path, e))?;
     match read_opened(handle, &rel, options)? {
         FileLoad::Sections(sections, warnings) => Ok((sections, warnings)),
+        FileLoad::Stream(handle) => {
+            let (mut sections, mut warnings) = (Vec::new(), Vec::new());
+            each_jsonl_section(handle, &rel, options, &mut |mut section| {
+                warnings.extend(cut_long_body(&mut section, options.max_section_bytes));
+                sections.push(section);
+                Ok(())
+            })?;
+            Ok((sections, warnings))
+        }
         FileLoad::Skipped(warning) => Err(Error::Corpus {
             file: rel,
             line: 0,
@@ -382,42 +325,49 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<(Vec<Section>, Ve
 
 /// Cuts bodies longer than `max` bytes at a character boundary, with a warning each.
 fn cut_long_bodies(sections: &mut [Section], max: usize, warnings: &mut Vec<Warning>) {
-    for section in sections.iter_mut().filter(|s| s.body.len() > max) {
-        let mut end = max;
-        while !section.body.is_char_boundary(end) {
-            end -= 1;
-        }
-        let length = section.body.len();
-        section.body.truncate(end);
-        warnings.push(Warning {
-            file: section.source.file.clone(),
-            line: section.source.lines[0],
-            message: format!(
-                "section `{}` is {} long: its text was cut at the limit of {}",
-                section.title.chars().take(60).collect::<String>(),
-                files::human_bytes(length as u64),
-                files::human_bytes(max as u64)
-            ),
-        });
+    warnings.extend(sections.iter_mut().filter_map(|s| cut_long_body(s, max)));
+}
+
+/// Cuts a body longer than `max` bytes at a character boundary, and says so.
+fn cut_long_body(section: &mut Section, max: usize) -> Option<Warning> {
+    if section.body.len() <= max {
+        return None;
     }
+    let mut end = max;
+    while !section.body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let length = section.body.len();
+    section.body.truncate(end);
+    Some(Warning {
+        file: section.source.file.clone(),
+        line: section.source.lines[0],
+        message: format!(
+            "section `{}` is {} long: its text was cut at the limit of {}",
+            section.title.chars().take(60).collect::<String>(),
+            files::human_bytes(length as u64),
+            files::human_bytes(max as u64)
+        ),
+    })
+}
+
+/// Reads an opened JSON Lines file a line at a time, each section (its body cut to
+/// the limit) to `each`; stops at the first malformed line or error of `each`.
+fn each_jsonl_section(
+    handle: std::fs::File,
+    rel: &str,
+    options: &LoadOptions,
+    each: &mut dyn FnMut(Section) -> Result<()>,
+) -> Result<()> {
+    let reader = std::io::BufReader::with_capacity(1 << 16, handle.take(options.max_file_bytes));
+    jsonl::for_each_section(rel, reader, each)
 }
 
 /// Gives every section a readable id, unique across the corpus; ids given by a file are kept.
 pub fn assign_ids(sections: &mut [Section]) {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut ids = stream::Ids::default();
     for section in sections.iter_mut() {
-        let base = if section.id.trim().is_empty() {
-            format!("{}-{}", section.kind, id_key(section))
-        } else {
-            section.id.trim().to_string()
-        };
-        let count = seen.entry(base.clone()).or_insert(0);
-        *count += 1;
-        section.id = if *count == 1 {
-            base
-        } else {
-            format!("{base}-{count}")
-        };
+        ids.assign(section);
     }
 }
 

@@ -101,6 +101,12 @@ pub struct WriterOptions {
 }
 
 impl WriterOptions {
+    /// [`WriterOptions::for_sections`] for a corpus of `bytes` whose sections are not
+    /// counted yet (about 500 bytes of a corpus file make a section).
+    pub fn for_corpus_bytes(bytes: u64) -> WriterOptions {
+        WriterOptions::for_sections(usize::try_from(bytes / 500).unwrap_or(usize::MAX))
+    }
+
     /// One thread for small corpora (deterministic single segment), both cores for large ones.
     pub fn for_sections(n: usize) -> WriterOptions {
         let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
@@ -146,17 +152,41 @@ pub fn build_and_publish(
     options: WriterOptions,
     publish: &dyn Fn(&str) -> Result<()>,
 ) -> Result<BuildInfo> {
+    build_fed(
+        lock,
+        options,
+        |sink| {
+            for (ord, section) in sections.iter().enumerate() {
+                sink.add(ord as u64, section)?;
+            }
+            Ok(provenance.clone())
+        },
+        publish,
+    )
+}
+
+/// [`build_and_publish`] with the sections handed to a [`SectionSink`] by `feed`, which
+/// returns the build's provenance once it has handed on all of them: the sections are
+/// written as they come and never held together. When `feed` fails (or hands on
+/// nothing) the generation is discarded and the previous one stays current.
+pub fn build_fed<E: From<Error>>(
+    lock: &BuildLock,
+    options: WriterOptions,
+    feed: impl FnOnce(&mut SectionSink) -> std::result::Result<Provenance, E>,
+    publish: &dyn Fn(&str) -> Result<()>,
+) -> std::result::Result<BuildInfo, E> {
     let started = Instant::now();
     let root = lock.root();
     lock.remove_unfinished()?;
     let previous = current_generation(root).ok();
     let generation = new_generation_name();
-    let written = lock.begin(&generation).and_then(|tmp| {
-        let info = write_generation(sections, &tmp, provenance, options, started)?;
+    let written = (|| {
+        let tmp = lock.begin(&generation)?;
+        let info = write_generation(&tmp, options, started, feed)?;
         lock.complete(&generation)?;
         publish(&generation)?;
         Ok(info)
-    });
+    })();
     let info = match written {
         Ok(info) => info,
         Err(e) => {
@@ -170,13 +200,47 @@ pub fn build_and_publish(
     Ok(info)
 }
 
-fn write_generation(
-    sections: &[Section],
+/// Where the sections of a generation being built go.
+pub struct SectionSink<'w> {
+    writer: &'w tantivy::IndexWriter,
+    fields: &'w Fields,
+    counts: BTreeMap<String, usize>,
+    total: usize,
+    writer_failed: bool,
+}
+
+impl SectionSink<'_> {
+    /// Writes `section`, at place `ord` in corpus order.
+    pub fn add(&mut self, ord: u64, section: &Section) -> Result<()> {
+        if let Err(e) = self
+            .writer
+            .add_document(schema::to_document(self.fields, section, ord))
+        {
+            // An indexing thread that failed (on a full disk, say) leaves only "an index
+            // writer was killed" here; its own error comes back from the commit.
+            self.writer_failed = true;
+            return Err(Error::Engine(e));
+        }
+        *self
+            .counts
+            .entry(section.kind.as_str().to_string())
+            .or_default() += 1;
+        self.total += 1;
+        Ok(())
+    }
+
+    /// Sections written so far.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+}
+
+fn write_generation<E: From<Error>>(
     dir: &Path,
-    provenance: &Provenance,
     options: WriterOptions,
     started: Instant,
-) -> Result<BuildInfo> {
+    feed: impl FnOnce(&mut SectionSink) -> std::result::Result<Provenance, E>,
+) -> std::result::Result<BuildInfo, E> {
     let (schema, fields) = schema::build_schema();
     let settings = tantivy::IndexSettings {
         docstore_blocksize: DOC_STORE_BLOCK_BYTES,
@@ -185,25 +249,34 @@ fn write_generation(
     let index = Index::builder()
         .schema(schema)
         .settings(settings)
-        .create_in_dir(dir)?;
+        .create_in_dir(dir)
+        .map_err(Error::from)?;
     schema::register_analyzers(&index);
-    let mut writer = index.writer_with_num_threads(options.threads, options.memory_bytes)?;
-    for (ord, section) in sections.iter().enumerate() {
-        if let Err(e) = writer.add_document(schema::to_document(&fields, section, ord as u64)) {
-            // An indexing thread that failed (on a full disk, say) leaves only "an index
-            // writer was killed" here; its own error comes back from the commit.
-            return Err(writer.commit().err().unwrap_or(e).into());
+    let mut writer = index
+        .writer_with_num_threads(options.threads, options.memory_bytes)
+        .map_err(Error::from)?;
+    let mut sink = SectionSink {
+        writer: &writer,
+        fields: &fields,
+        counts: Kind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), 0))
+            .collect(),
+        total: 0,
+        writer_failed: false,
+    };
+    let fed = feed(&mut sink);
+    let (counts, total, writer_failed) = (sink.counts, sink.total, sink.writer_failed);
+    let provenance = match fed {
+        Ok(provenance) => provenance,
+        // A failed writing thread's own error (a full disk, say) is the better one.
+        Err(e) if writer_failed => {
+            return Err(writer.commit().err().map_or(e, |c| Error::from(c).into()))
         }
-    }
-    writer.commit()?;
-    writer.wait_merging_threads()?;
-    let mut counts: BTreeMap<String, usize> = Kind::ALL
-        .iter()
-        .map(|k| (k.as_str().to_string(), 0))
-        .collect();
-    for s in sections {
-        *counts.entry(s.kind.as_str().to_string()).or_default() += 1;
-    }
+        Err(e) => return Err(e),
+    };
+    writer.commit().map_err(Error::from)?;
+    writer.wait_merging_threads().map_err(Error::from)?;
     let info = BuildInfo {
         format_version: FORMAT_VERSION,
         tipdex_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -212,7 +285,7 @@ fn write_generation(
             .map_or(0, |d| d.as_secs()),
         build_ms: started.elapsed().as_millis() as u64,
         sections: counts,
-        total: sections.len(),
+        total,
         corpus: provenance.corpus.as_ref().map(|p| p.display().to_string()),
         corpus_fingerprint: provenance.fingerprint.clone(),
         warnings: provenance.warnings.len(),
