@@ -2,8 +2,9 @@
 //! tipdex: full-text search over a directory of anti-trafficking organizations,
 //! mandate holders and their reports.
 //!
-//! The data flows one way: [`corpus::load`] turns files into [`Section`]s,
-//! [`index::build`] writes them to a tantivy index (schema in [`schema`]), and
+//! The data flows one way: [`corpus::stream`] turns files into [`Section`]s as they
+//! are read ([`corpus::load`] collects them), [`index::build_fed`] writes them to a
+//! tantivy index as they come (schema in [`schema`]), and
 //! [`search::Engine`] answers [`search::SearchRequest`]s for the CLI and the server.
 
 pub mod backend;
