@@ -183,12 +183,18 @@ impl Linker {
         }
     }
 
-    /// Whether the reports that arrived are the ones the table was made from.
+    /// Whether the `n`th report to arrive is the one the table was made from (what it
+    /// passes on included): a file changed since the table was made may differ.
     pub fn is_consistent(&self, n: usize, report: &Section) -> bool {
         self.table
             .reports
             .get(n)
-            .is_some_and(|known| known.symbols == report.symbols)
+            .is_some_and(|known| *known == Inherited::of(report))
+    }
+
+    /// Whether as many reports arrived as the table holds.
+    pub fn every_report_arrived(&self) -> bool {
+        self.reports_seen == self.table.len()
     }
 
     /// Attaches its documents to the `n`th report, once every document has arrived.
@@ -315,5 +321,22 @@ mod tests {
         assert_eq!(sections[1].person.as_deref(), Some("Second"));
         assert!(sections[0].documents.is_empty());
         assert_eq!(sections[2].documents.len(), 1);
+    }
+
+    #[test]
+    fn a_report_other_than_the_surveyed_one_is_told() {
+        let mut surveyed = Section::new(Kind::Report, "Report", "");
+        surveyed.symbols = vec!["A/76/263".into()];
+        surveyed.person = Some("Before".into());
+        let mut linker = Linker::new(ReportTable::of(std::slice::from_ref(&surveyed)));
+        assert!(!linker.every_report_arrived());
+        let mut changed = surveyed.clone();
+        changed.person = Some("After".into());
+        let Arrival::Report(n, arrived) = linker.arrive(changed) else {
+            panic!("a report arrives as a report")
+        };
+        assert!(!linker.is_consistent(n, &arrived));
+        assert!(linker.is_consistent(n, &surveyed));
+        assert!(linker.every_report_arrived());
     }
 }

@@ -150,7 +150,7 @@ const READ_AHEAD_PER_THREAD: usize = 4;
 /// Whether a worker reads the file (the survey read the glossary, and a file it could
 /// not load is not read again).
 fn surveyed_read_ahead(surveyed: &Surveyed) -> bool {
-    matches!(surveyed, Surveyed::NotText | Surveyed::Text(_))
+    matches!(surveyed, Surveyed::NotText | Surveyed::Text)
 }
 
 /// Hands on one file's sections (or records why it gave none); `Err` only when the
@@ -178,11 +178,9 @@ fn take_file(
             out.errors.push(e);
             return Ok(());
         }
-        Surveyed::Text(before) if before != stamp => {
-            stamps.push(stamp);
-            out.errors.push(changed_while_read(&file.rel));
-            return Ok(());
-        }
+        // A file changed since the survey is read as it is now, and its new stamp
+        // recorded; only its reports must be the ones the survey saw (checked as they
+        // arrive).
         _ => stamps.push(stamp),
     }
     match outcome {
@@ -272,6 +270,9 @@ impl Gatherer<'_, '_> {
 
     /// Hands on what waited for every document; the number of sections handed on.
     fn finish(mut self) -> Result<usize> {
+        if !self.linker.every_report_arrived() {
+            return Err(changed_while_read("a file holding reports"));
+        }
         for (ord, n, mut report) in std::mem::take(&mut self.reports) {
             self.linker.finish_report(n, &mut report);
             self.hand_on(ord, report)?;
@@ -322,8 +323,8 @@ impl Ids {
 enum Surveyed {
     /// Not a file that can hold reports: read in the second pass only.
     NotText,
-    /// A text, Markdown or JSON Lines file that loaded, with its stamp.
-    Text(String),
+    /// A text, Markdown or JSON Lines file that loaded.
+    Text,
     /// The glossary, with its stamp.
     Glossary(String, Result<String>),
     /// A file that could not be loaded, with its stamp.
@@ -397,7 +398,7 @@ fn survey_file(
         Outcome::Loaded(FileLoad::Skipped(_)) | Outcome::Glossary(_) | Outcome::Surveyed => Ok(()),
     };
     match read {
-        Ok(()) => Surveyed::Text(stamp),
+        Ok(()) => Surveyed::Text,
         Err(e) => Surveyed::Failed(stamp, e),
     }
 }

@@ -95,3 +95,52 @@ fn a_sort_tipdex_cannot_honour_is_an_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not sortable"), "{}", stderr(&o));
 }
+
+/// Equal scores rank in corpus order, whatever segment holds each section: an index
+/// written by two threads (sections spread over segments as the threads take them)
+/// ranks ties exactly as the corpus lists them, for a term (pruned union), a phrase
+/// and every year order.
+#[test]
+fn equal_scores_rank_in_corpus_order_across_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let sections: Vec<tipdex::Section> = (0..6000)
+        .map(|i| {
+            let mut s = tipdex::Section::new(
+                tipdex::Kind::Overview,
+                "Supply chains",
+                "forced labour in supply chains",
+            );
+            s.id = format!("s{i:05}");
+            s.year = Some(2020);
+            s
+        })
+        .collect();
+    let root = dir.path().join("index");
+    let options = tipdex::index::WriterOptions {
+        threads: 2,
+        memory_bytes: 2 * 20_000_000,
+    };
+    tipdex::index::build_with(&sections, &root, &Default::default(), options).unwrap();
+    let generation = tipdex::index::current_generation(&root).unwrap();
+    let segments = tantivy::Index::open_in_dir(root.join(generation))
+        .unwrap()
+        .searchable_segment_ids()
+        .unwrap()
+        .len();
+    eprintln!("{segments} segment(s)");
+    let engine = tipdex::Engine::open(&root).unwrap();
+    for (query, sort) in [
+        ("labour", None),
+        ("\"forced labour\"", None),
+        ("supply chains", Some("year:desc")),
+        ("supply chains", Some("year:asc")),
+    ] {
+        let mut request = tipdex::SearchRequest::new(query);
+        request.limit = 12;
+        request.sort = sort.map(|s| tipdex::search::Sort::parse(s).unwrap());
+        let r = engine.search(&request).unwrap();
+        let ids: Vec<&str> = r.hits.iter().map(|h| h.section.id.as_str()).collect();
+        let first: Vec<String> = (0..12).map(|i| format!("s{i:05}")).collect();
+        assert_eq!(ids, first, "{query} {sort:?}");
+    }
+}

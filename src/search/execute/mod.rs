@@ -115,9 +115,36 @@ pub(crate) fn uniform_weights(plan: &Plan, present: &[bool; Kind::COUNT]) -> boo
     weights.windows(2).all(|w| w[0] == w[1])
 }
 
+/// A hit's place in the results: the higher key first, then the earlier section in
+/// corpus order (whatever segment or node holds it, so that two builds rank alike).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Rank {
+    /// The sort key ([`SortKey::key`]).
+    pub key: f64,
+    /// The section's corpus position.
+    pub ord: u64,
+}
+
+impl Eq for Rank {}
+
+impl PartialOrd for Rank {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Rank {
+    /// Greater is better.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key
+            .total_cmp(&other.key)
+            .then_with(|| other.ord.cmp(&self.ord))
+    }
+}
+
 /// The order of results, the one place it is computed: highest key first, the key
 /// being the score times its kind's weight, the year first when the plan asks for the
-/// newest, and corpus order among equals.
+/// newest; corpus order among equals ([`Rank`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SortKey {
     weights: [f32; Kind::COUNT],
@@ -133,8 +160,16 @@ impl SortKey {
         }
     }
 
-    /// The key of a hit with this score, kind code, year and corpus position.
-    pub(crate) fn key(&self, score: f32, kind_code: u64, year: Option<i64>, ord: u64) -> f64 {
+    /// The plan's order with every kind weighing 1 (the score shown is the score).
+    pub(crate) fn unweighted(plan: &Plan) -> SortKey {
+        SortKey {
+            weights: [1.0; Kind::COUNT],
+            order: plan.order,
+        }
+    }
+
+    /// The key of a hit with this score, kind code and year.
+    pub(crate) fn key(&self, score: f32, kind_code: u64, year: Option<i64>) -> f64 {
         let tweaked = f64::from(self.weighted(score, kind_code));
         // Sections without a year come last in either order.
         let by_year = match self.order {
@@ -142,7 +177,33 @@ impl SortKey {
             Order::Newest => year.unwrap_or(0) as f64 * 1e4,
             Order::Oldest => year.map_or(-1e9, |y| -(y as f64) * 1e4),
         };
-        by_year + tweaked - ord as f64 * 1e-9
+        by_year + tweaked
+    }
+
+    /// The rank of a hit with this score, kind code, year and corpus position.
+    pub(crate) fn rank(&self, score: f32, kind_code: u64, year: Option<i64>, ord: u64) -> Rank {
+        Rank {
+            key: self.key(score, kind_code, year),
+            ord,
+        }
+    }
+
+    /// Whether keys depend on the kind (kinds weigh differently).
+    pub(crate) fn reads_kind(&self) -> bool {
+        self.weights.windows(2).any(|w| w[0] != w[1])
+    }
+
+    /// Whether keys depend on the year.
+    pub(crate) fn reads_year(&self) -> bool {
+        self.order != Order::Relevance
+    }
+
+    /// The largest weight among the kinds present.
+    pub(crate) fn heaviest(&self, present: &[bool; Kind::COUNT]) -> f32 {
+        (0..Kind::COUNT)
+            .filter(|&k| present[k])
+            .map(|k| self.weights[k])
+            .fold(0.0f32, f32::max)
     }
 
     /// The score times its kind's weight.

@@ -26,14 +26,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::columnar::ColumnValues;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::document::{
     DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
     ValueDeserializer,
 };
 use tantivy::schema::{Field, FieldType, IndexRecordOption};
-use tantivy::{DocAddress, DocId, DocSet, InvertedIndexReader, Searcher, SegmentReader, Term};
+use tantivy::{DocAddress, DocSet, InvertedIndexReader, Searcher, Term};
 
 /// The local index as an executor.
 pub(crate) struct LocalExecutor {
@@ -98,35 +97,6 @@ impl Executor for LocalExecutor {
 
     fn describe(&self) -> Option<String> {
         None
-    }
-}
-
-/// A segment's kind and corpus-order columns, read for every hit's sort key.
-struct OrderColumns {
-    kind: Option<Arc<dyn ColumnValues<u64>>>,
-    ord: Option<Arc<dyn ColumnValues<u64>>>,
-}
-
-impl OrderColumns {
-    fn of(segment: &SegmentReader) -> OrderColumns {
-        let fast = segment.fast_fields();
-        OrderColumns {
-            kind: fast
-                .u64("kind_code")
-                .ok()
-                .map(|c| c.first_or_default_col(3)),
-            ord: fast.u64("ord").ok().map(|c| c.first_or_default_col(0)),
-        }
-    }
-
-    /// The kind code of `doc` (a report's when the column is missing).
-    fn kind(&self, doc: DocId) -> u64 {
-        self.kind.as_ref().map_or(3, |c| c.get_val(doc))
-    }
-
-    /// The corpus position of `doc`.
-    fn ord(&self, doc: DocId) -> u64 {
-        self.ord.as_ref().map_or(0, |c| c.get_val(doc))
     }
 }
 
@@ -271,17 +241,19 @@ impl<'a> LocalSearch<'a> {
         }
         let plan = self.plan;
         let uniform = uniform_weights(plan, &self.executor.present);
+        // Every section present weighing the same: plain BM25 order, the score shown.
+        let plain = uniform && plan.order == Order::Relevance;
         if let (Order::Relevance, Some(prunable)) = (plan.order, prunable) {
             // A union of terms: asked for the best hits alone, tantivy skips the blocks
             // that cannot enter them (block-max WAND); the count then reads the posting
             // lists without scoring (and the facets from the same bitsets).
             let terms = prunable.terms;
-            let docs = if uniform && prunable.bonus.is_none() {
-                let top = TopDocs::with_limit(want).order_by_score();
-                searcher.search(query, &Bounded::new(top, budget))?
+            let sort = if plain && prunable.bonus.is_none() {
+                SortKey::unweighted(plan)
             } else {
-                self.top_by_weighted_score(&prunable, want, budget)?
+                SortKey::of(plan)
             };
+            let docs = self.top_by_weighted_score(&prunable, sort, want, budget)?;
             budget.check()?;
             let count = match facets {
                 Some(counts) => {
@@ -294,29 +266,18 @@ impl<'a> LocalSearch<'a> {
             };
             return Ok((docs, count));
         }
-        if plan.order == Order::Relevance && uniform {
-            // Every section present weighs the same: plain BM25 order, no per-document key.
-            let top = TopDocs::with_limit(want).order_by_score();
-            let (docs, count, counted) =
-                searcher.search(query, &Bounded::new((top, Count, facets), budget))?;
-            keep(counted);
-            return Ok((docs, count));
-        }
-        let sort = SortKey::of(plan);
-        let top = TopDocs::with_limit(want).tweak_score(move |segment: &SegmentReader| {
-            let columns = OrderColumns::of(segment);
-            let year = segment.fast_fields().i64("year").ok();
-            move |doc, score: f32| {
-                let y = year.as_ref().and_then(|c| c.first(doc));
-                sort.key(score, columns.kind(doc), y, columns.ord(doc))
-            }
-        });
+        let sort = if plain {
+            SortKey::unweighted(plan)
+        } else {
+            SortKey::of(plan)
+        };
+        let top = top::TopRanked { want, sort };
         let (docs, count, counted) =
             searcher.search(query, &Bounded::new((top, Count, facets), budget))?;
         keep(counted);
         let docs = docs
             .into_iter()
-            .map(|(key, address)| (sort.score(key) as f32, address))
+            .map(|(rank, address)| (sort.score(rank.key) as f32, address))
             .collect();
         Ok((docs, count))
     }
@@ -330,14 +291,11 @@ impl<'a> LocalSearch<'a> {
     fn top_by_weighted_score(
         &self,
         prunable: &Prunable<'_>,
+        sort: SortKey,
         want: usize,
         budget: &Budget,
     ) -> Result<Vec<(f32, DocAddress)>> {
-        let sort = SortKey::of(self.plan);
-        let heaviest = (0..crate::corpus::Kind::COUNT)
-            .filter(|&k| self.executor.present[k])
-            .map(|k| self.plan.kind_weights[k])
-            .fold(0.0f32, f32::max);
+        let heaviest = sort.heaviest(&self.executor.present);
         let largest_bonus = prunable.bonus.map_or(0.0, |(_, score)| score.max(0.0));
         let weight =
             prunable
@@ -348,7 +306,7 @@ impl<'a> LocalSearch<'a> {
         let mut page = top::Page::new(want);
         for (segment_ord, segment) in self.searcher.segment_readers().iter().enumerate() {
             budget.check()?;
-            let columns = OrderColumns::of(segment);
+            let columns = top::OrderColumns::of(segment, &sort);
             let mut bonus = match prunable.bonus {
                 Some((term, score)) => Some((top::Members::of(segment, term)?, score)),
                 None => None,
@@ -364,8 +322,14 @@ impl<'a> LocalSearch<'a> {
                         None => None,
                     };
                     let score = extra.map_or(score, |extra| score + extra);
-                    let key = sort.key(score, columns.kind(doc), None, columns.ord(doc));
-                    page.offer(key, DocAddress::new(segment_ord, doc));
+                    let key = sort.key(score, columns.kind(doc), None);
+                    if page.may_enter(key) {
+                        let rank = super::Rank {
+                            key,
+                            ord: columns.ord(doc),
+                        };
+                        page.offer(rank, DocAddress::new(segment_ord, doc));
+                    }
                 }
                 threshold(&page)
             })?;
@@ -373,7 +337,7 @@ impl<'a> LocalSearch<'a> {
         Ok(page
             .into_sorted()
             .into_iter()
-            .map(|(key, address)| (sort.score(key) as f32, address))
+            .map(|(rank, address)| (sort.score(rank.key) as f32, address))
             .collect())
     }
 

@@ -3,7 +3,7 @@
 
 mod dsl;
 
-use super::{kinds_present, uniform_weights, Executor, Found, Pass, Prepared, SortKey};
+use super::{kinds_present, uniform_weights, Executor, Found, Pass, Prepared, Rank, SortKey};
 use crate::corpus::{Kind, Section};
 use crate::error::{Error, Result};
 use crate::index::BuildInfo;
@@ -94,16 +94,16 @@ impl Remote {
             .client
             .search(&self.index_id, &query, fetch, None, by)?;
         let sort = SortKey::of(plan);
-        let mut hits: Vec<(f64, f32, Section, u64)> = Vec::with_capacity(found.hits.len());
+        let mut hits: Vec<(Rank, f32, Section, u64)> = Vec::with_capacity(found.hits.len());
         for (score, source) in found.hits {
             let section = self.section_of(&source)?;
             let ord = source["ord"].as_u64().unwrap_or(0);
             let code = kind_code(section.kind);
             let tweaked = sort.weighted(score, code);
-            let key = sort.key(score, code, section.year, ord);
-            hits.push((key, tweaked, section, ord));
+            let rank = sort.rank(score, code, section.year, ord);
+            hits.push((rank, tweaked, section, ord));
         }
-        hits.sort_by(|a, b| b.0.total_cmp(&a.0));
+        hits.sort_by_key(|hit| std::cmp::Reverse(hit.0));
         hits.truncate(want);
         let hits = hits
             .into_iter()
