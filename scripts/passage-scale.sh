@@ -48,16 +48,5 @@ for point in ${POINTS:-10 100}; do
   echo "index size: $(du -sh "$index" | cut -f1)"
   "$bin" bench --index "$index" --queries "$queries" --runs "$runs" 2>/dev/null
   log="$work/serve-$point.log"
-  start_serve "$bin" "$index" "$log"
-  for c in 1 8 64; do
-    threads=$(( c < 2 ? 1 : 2 ))
-    printf '%-3s connections: ' "$c"
-    QUERIES="$queries" wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 10s \
-      -s "$here/wrk-mix.lua" "$addr" | tail -2 | tr '\n' ' '
-    echo
-  done
-  echo "server peak memory: $(awk '/VmHWM/ {print $2, $3}' "/proc/$server/status")"
-  kill "$server"
-  wait "$server" 2>/dev/null || true
-  server=""
+  serve_under_wrk "$bin" "$index" "$log" "$queries" "$secs"
 done

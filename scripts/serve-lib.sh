@@ -15,3 +15,24 @@ start_serve() {
   cat "$3" >&2
   exit 2
 }
+
+# serve_under_wrk BIN INDEX LOG QUERIES SECS: `BIN serve` on INDEX under wrk with the
+# search box's request (scripts/wrk-mix.lua cycling QUERIES) at 1, 8 and 64
+# connections, SECS s each, one line per count, then the server's peak memory; the
+# server is stopped afterwards.
+serve_under_wrk() {
+  local lib_dir c threads
+  lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  start_serve "$1" "$2" "$3"
+  for c in 1 8 64; do
+    threads=$(( c < 2 ? 1 : 2 ))
+    printf '%-3s connections: ' "$c"
+    QUERIES="$4" wrk -t"$threads" -c"$c" -d"${5}s" --timeout 10s \
+      -s "$lib_dir/wrk-mix.lua" "$addr" | tail -2 | tr '\n' ' '
+    echo
+  done
+  echo "server peak memory: $(awk '/VmHWM/ {print $2, $3}' "/proc/$server/status")"
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  server=""
+}

@@ -117,12 +117,15 @@ fn build_streamed(
     backend: Option<String>,
 ) -> anyhow::Result<(tipdex::index::BuildInfo, usize, u128)> {
     let started = Instant::now();
-    let writer = tipdex::index::WriterOptions::for_corpus_bytes(corpus_bytes(corpus, options));
+    let walked = tipdex::corpus::walk::walk(corpus, options)
+        .with_context(|| format!("cannot load corpus {}", corpus.display()))?;
+    let writer = tipdex::index::WriterOptions::for_corpus_bytes(walked.bytes());
     let files = std::cell::Cell::new(0);
     let read_ms = std::cell::Cell::new(0);
     let feed = |sink: &mut tipdex::index::SectionSink| -> anyhow::Result<Provenance> {
-        let streamed = tipdex::corpus::stream::stream(
+        let streamed = tipdex::corpus::stream::stream_walked(
             corpus,
+            walked,
             options,
             tipdex::corpus::stream::OnError::Stop,
             &mut |ord, section| sink.add(ord, &section),
@@ -203,20 +206,6 @@ fn checked_provenance(
         );
     }
     Ok(provenance)
-}
-
-/// Bytes of the files a build of `corpus` reads (what sizes the writer).
-fn corpus_bytes(corpus: &Path, options: &LoadOptions) -> u64 {
-    tipdex::corpus::walk::walk(corpus, options)
-        .map(|walked| {
-            walked
-                .files
-                .iter()
-                .filter_map(|f| std::fs::metadata(&f.path).ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 /// The extraction cache beside the index (`INDEX/extract-cache/`); without one (it cannot

@@ -308,8 +308,7 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<(Vec<Section>, Ve
         FileLoad::Sections(sections, warnings) => Ok((sections, warnings)),
         FileLoad::Stream(handle) => {
             let (mut sections, mut warnings) = (Vec::new(), Vec::new());
-            each_jsonl_section(handle, &rel, options, &mut |mut section| {
-                warnings.extend(cut_long_body(&mut section, options.max_section_bytes));
+            each_jsonl_section(handle, &rel, options, &mut warnings, &mut |section| {
                 sections.push(section);
                 Ok(())
             })?;
@@ -352,15 +351,20 @@ fn cut_long_body(section: &mut Section, max: usize) -> Option<Warning> {
 }
 
 /// Reads an opened JSON Lines file a line at a time, each section (its body cut to
-/// the limit) to `each`; stops at the first malformed line or error of `each`.
+/// the limit, a warning in `warnings` then) to `each`; stops at the first malformed
+/// line or error of `each`.
 fn each_jsonl_section(
     handle: std::fs::File,
     rel: &str,
     options: &LoadOptions,
+    warnings: &mut Vec<Warning>,
     each: &mut dyn FnMut(Section) -> Result<()>,
 ) -> Result<()> {
     let reader = std::io::BufReader::with_capacity(1 << 16, handle.take(options.max_file_bytes));
-    jsonl::for_each_section(rel, reader, each)
+    jsonl::for_each_section(rel, reader, &mut |mut section| {
+        warnings.extend(cut_long_body(&mut section, options.max_section_bytes));
+        each(section)
+    })
 }
 
 /// Gives every section a readable id, unique across the corpus; ids given by a file are kept.

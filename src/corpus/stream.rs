@@ -8,8 +8,8 @@
 
 use super::link::{Arrival, Linker, ReportTable};
 use super::{
-    cut_long_body, each_jsonl_section, id_key, read_one, walk, FileLoad, Kind, LoadOptions,
-    Outcome, Section, Warning, NON_SECTION_FILES,
+    each_jsonl_section, id_key, read_one, walk, FileLoad, Kind, LoadOptions, Outcome, Section,
+    Warning, NON_SECTION_FILES,
 };
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
@@ -72,18 +72,28 @@ pub fn stream(
     on_error: OnError,
     sink: &mut Sink,
 ) -> Result<Streamed> {
-    let walked = walk::walk(dir, options)?;
+    stream_walked(dir, walk::walk(dir, options)?, options, on_error, sink)
+}
+
+/// [`stream`] of the files a walk of `dir` found (for a caller that looked at them
+/// first, to size its writer say).
+pub fn stream_walked(
+    dir: &Path,
+    walked: walk::Walk,
+    options: &LoadOptions,
+    on_error: OnError,
+    sink: &mut Sink,
+) -> Result<Streamed> {
     let survey = survey(dir, &walked.files, options);
     let mut out = Streamed {
         warnings: walked.warnings,
         ..Streamed::default()
     };
-    let surveyed_errors = survey
+    let survey_failed = survey
         .files
         .iter()
-        .filter(|s| matches!(s, Surveyed::Failed(..)))
-        .count();
-    if on_error == OnError::Stop && surveyed_errors > 0 {
+        .any(|s| matches!(s, Surveyed::Failed(..)));
+    if on_error == OnError::Stop && survey_failed {
         for surveyed in survey.files {
             if let Surveyed::Failed(_, e) = surveyed {
                 out.errors.push(e);
@@ -194,12 +204,10 @@ fn take_file(
         Outcome::Loaded(FileLoad::Skipped(warning)) => out.warnings.push(warning),
         Outcome::Loaded(FileLoad::Stream(handle)) => {
             let mut sink_failed = false;
-            let read = each_jsonl_section(handle, &file.rel, options, &mut |mut section| {
-                if let Some(w) = cut_long_body(&mut section, options.max_section_bytes) {
-                    out.warnings.push(w);
-                }
-                gather.arrive(section).inspect_err(|_| sink_failed = true)
-            });
+            let read =
+                each_jsonl_section(handle, &file.rel, options, &mut out.warnings, &mut |s| {
+                    gather.arrive(s).inspect_err(|_| sink_failed = true)
+                });
             match read {
                 Ok(()) => out.files.push(file.rel.clone()),
                 Err(e) if sink_failed => return Err(e),
@@ -389,7 +397,8 @@ fn survey_file(
             Ok(())
         }
         Outcome::Loaded(FileLoad::Stream(handle)) => {
-            each_jsonl_section(handle, &file.rel, options, &mut |section| {
+            let mut warnings = Vec::new(); // told by the second pass
+            each_jsonl_section(handle, &file.rel, options, &mut warnings, &mut |section| {
                 note_for_links(&section, table, documents);
                 Ok(())
             })

@@ -70,6 +70,17 @@ pub struct Walk {
     pub warnings: Vec<Warning>,
 }
 
+impl Walk {
+    /// The files' size in bytes, as they are now (a file gone since counts nothing).
+    pub fn bytes(&self) -> u64 {
+        self.files
+            .iter()
+            .filter_map(|f| std::fs::metadata(&f.path).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+}
+
 /// Lists the files of the corpus at `dir` that tipdex reads.
 pub fn walk(dir: &Path, options: &LoadOptions) -> Result<Walk> {
     let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;

@@ -243,16 +243,19 @@ impl<'a> LocalSearch<'a> {
         let uniform = uniform_weights(plan, &self.executor.present);
         // Every section present weighing the same: plain BM25 order, the score shown.
         let plain = uniform && plan.order == Order::Relevance;
+        let sort_for = |plain: bool| {
+            if plain {
+                SortKey::unweighted(plan)
+            } else {
+                SortKey::of(plan)
+            }
+        };
         if let (Order::Relevance, Some(prunable)) = (plan.order, prunable) {
             // A union of terms: asked for the best hits alone, tantivy skips the blocks
             // that cannot enter them (block-max WAND); the count then reads the posting
             // lists without scoring (and the facets from the same bitsets).
             let terms = prunable.terms;
-            let sort = if plain && prunable.bonus.is_none() {
-                SortKey::unweighted(plan)
-            } else {
-                SortKey::of(plan)
-            };
+            let sort = sort_for(plain && prunable.bonus.is_none());
             let docs = self.top_by_weighted_score(&prunable, sort, want, budget)?;
             budget.check()?;
             let count = match facets {
@@ -266,11 +269,7 @@ impl<'a> LocalSearch<'a> {
             };
             return Ok((docs, count));
         }
-        let sort = if plain {
-            SortKey::unweighted(plan)
-        } else {
-            SortKey::of(plan)
-        };
+        let sort = sort_for(plain);
         let top = top::TopRanked { want, sort };
         let (docs, count, counted) =
             searcher.search(query, &Bounded::new((top, Count, facets), budget))?;
