@@ -469,7 +469,11 @@ impl Engine {
                 _ => ranking_key(score, pass),
             };
             let section = run.section(found)?;
-            let snippet = Snippet::of(highlighter, &section.body, SNIPPET_CHARS);
+            let snippet = if request.snippets {
+                Snippet::of(highlighter, &section.body, SNIPPET_CHARS)
+            } else {
+                Snippet::none()
+            };
             budget.spend_answer_bytes(section_bytes(&section) + snippet.len())?;
             hits.push(Hit {
                 rank: i + 1,

@@ -51,6 +51,14 @@ pub struct SearchRequest {
     /// of the index, and it triggers no intent. Otherwise only a last word the index does
     /// not know is completed.
     pub typing: bool,
+    /// Cut a snippet of each hit's body around its matches (the Meilisearch routes,
+    /// which highlight whole fields themselves when asked, do without).
+    #[serde(default = "yes")]
+    pub snippets: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A sort on an attribute: sections that match every word are ordered by it, then by
@@ -121,6 +129,7 @@ impl SearchRequest {
             result_facets: false,
             sort: None,
             typing: false,
+            snippets: true,
         }
     }
 

@@ -259,7 +259,7 @@ impl<T: serde::Serialize> IntoResponse for SafeJson<T> {
 
 /// Serializes `value` as JSON with `<`, `>` and `&` escaped inside strings.
 pub fn to_safe_json<T: serde::Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(1024);
+    let mut out = Vec::with_capacity(8 * 1024);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, MarkupSafe);
     value.serialize(&mut ser)?;
     Ok(out)
@@ -273,18 +273,42 @@ impl serde_json::ser::Formatter for MarkupSafe {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        let bytes = fragment.as_bytes();
         let mut start = 0;
-        for (i, b) in fragment.bytes().enumerate() {
-            let escaped: &[u8] = match b {
+        for i in memchr::memchr3_iter(b'<', b'>', b'&', bytes) {
+            let escaped: &[u8] = match bytes[i] {
                 b'<' => b"\\u003c",
                 b'>' => b"\\u003e",
-                b'&' => b"\\u0026",
-                _ => continue,
+                _ => b"\\u0026",
             };
-            writer.write_all(&fragment.as_bytes()[start..i])?;
+            writer.write_all(&bytes[start..i])?;
             writer.write_all(escaped)?;
             start = i + 1;
         }
-        writer.write_all(&fragment.as_bytes()[start..])
+        writer.write_all(&bytes[start..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_json_escapes_markup_and_reads_back_the_same() {
+        let texts = [
+            "",
+            "plain",
+            "<script>alert(\"x\")</script>",
+            "a & b <mark>c</mark> & >",
+            "&&<<>>",
+            "traite des êtres humains <b>—</b> \u{1F600}\n\t\\",
+        ];
+        for text in texts {
+            let body =
+                String::from_utf8(to_safe_json(&serde_json::json!({"t": text})).unwrap()).unwrap();
+            assert!(!body.contains(['<', '>', '&']), "{body}");
+            let back: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(back["t"], text, "{body}");
+        }
     }
 }

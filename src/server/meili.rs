@@ -201,9 +201,10 @@ fn check_supported(query: &MeiliQuery) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A Meilisearch search answer, serialized once, as it is written to the client.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct MeiliResponse {
+pub struct MeiliResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     index_uid: Option<String>,
     hits: Vec<Value>,
@@ -215,6 +216,36 @@ struct MeiliResponse {
     facet_distribution: Option<BTreeMap<String, BTreeMap<String, u64>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     facet_stats: Option<BTreeMap<String, Value>>,
+}
+
+impl MeiliResponse {
+    /// The answer as Meilisearch's page of documents (`GET /indexes/{uid}/documents`).
+    pub fn into_document_page(self) -> Value {
+        let (offset, limit, total) = match self.pagination {
+            Pagination::Offset {
+                limit,
+                offset,
+                estimated_total_hits,
+            } => (offset, limit, estimated_total_hits),
+            Pagination::Pages {
+                hits_per_page,
+                page,
+                total_hits,
+                ..
+            } => (
+                page.saturating_sub(1).saturating_mul(hits_per_page),
+                hits_per_page,
+                total_hits,
+            ),
+        };
+        json!({"results": self.hits, "offset": offset, "limit": limit, "total": total})
+    }
+}
+
+/// The answer of `POST /multi-search`.
+#[derive(Debug, Serialize)]
+pub struct MultiSearchResults {
+    results: Vec<MeiliResponse>,
 }
 
 #[derive(Debug, Serialize)]
@@ -239,7 +270,7 @@ pub async fn search_post(
     Path(uid): Path<String>,
     headers: HeaderMap,
     body: Body,
-) -> Result<SafeJson<Value>, ApiError> {
+) -> Result<SafeJson<MeiliResponse>, ApiError> {
     check_uid(&uid)?;
     let query: MeiliQuery = read_json(&headers, body, &app.limits).await?;
     let limits = app.limits;
@@ -255,7 +286,7 @@ pub async fn search_get(
     State(app): State<AppState>,
     Path(uid): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<SafeJson<Value>, ApiError> {
+) -> Result<SafeJson<MeiliResponse>, ApiError> {
     check_uid(&uid)?;
     let query = query_from_url(raw.as_deref().unwrap_or(""))?;
     let limits = app.limits;
@@ -278,7 +309,7 @@ pub async fn multi_search(
     State(app): State<AppState>,
     headers: HeaderMap,
     body: Body,
-) -> Result<SafeJson<Value>, ApiError> {
+) -> Result<SafeJson<MultiSearchResults>, ApiError> {
     let request: Value = read_json(&headers, body, &app.limits).await?;
     let queries = multi_search_queries(request)?;
     let limits = app.limits;
@@ -292,7 +323,7 @@ pub async fn multi_search(
             })?;
             results.push(result);
         }
-        Ok(json!({ "results": results }))
+        Ok(MultiSearchResults { results })
     })
     .await
     .map(SafeJson)
@@ -623,7 +654,7 @@ pub fn search(
     query: &MeiliQuery,
     limits: &Limits,
     budget: &Budget,
-) -> Result<Value, ApiError> {
+) -> Result<MeiliResponse, ApiError> {
     let started = Instant::now();
     let text = query.q.clone().unwrap_or_default();
     check_query_length("q", &text, limits).map_err(|e| e.meili("invalid_search_q"))?;
@@ -660,7 +691,7 @@ pub fn search(
             Ok(hit)
         })
         .collect::<Result<Vec<Value>, ApiError>>()?;
-    let answer = MeiliResponse {
+    Ok(MeiliResponse {
         index_uid: query.index_uid.clone(),
         hits,
         query: text,
@@ -668,8 +699,7 @@ pub fn search(
         pagination: window.pagination(response.total_hits),
         facet_distribution,
         facet_stats,
-    };
-    serde_json::to_value(answer).map_err(|e| ApiError::internal(e.to_string()))
+    })
 }
 
 /// Which hits a Meilisearch search asks for: `offset`/`limit`, or `page`/`hitsPerPage`
@@ -751,6 +781,8 @@ fn search_request(
     request.result_facets = with_facets;
     // Meilisearch matches the last word as a prefix whenever there is no space after it.
     request.typing = true;
+    // Hits carry whole fields; `_formatted` highlights and crops them itself.
+    request.snippets = false;
     request.validate().map_err(meili_error)?;
     Ok(request)
 }
@@ -933,10 +965,14 @@ impl Format {
         let Value::Object(fields) = section else {
             return section;
         };
-        let fields: Map<String, Value> = fields
-            .into_iter()
-            .filter(|(k, _)| self.retrieve.contains(k))
-            .collect();
+        let mut fields = fields;
+        fields.retain(|k, _| self.retrieve.contains(k));
+        let wants_more = self.formatted
+            || query.show_matches_position.unwrap_or(false)
+            || query.show_ranking_score.unwrap_or(false);
+        if !wants_more {
+            return Value::Object(fields);
+        }
         let mut out = fields.clone();
         if self.formatted {
             let formatted: Map<String, Value> = fields

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashSet;
 
 /// Documents per page when `limit` is not given (Meilisearch's default).
@@ -114,12 +114,7 @@ async fn list(app: AppState, query: MeiliQuery) -> Result<SafeJson<Value>, ApiEr
                 e
             }
         })?;
-        Ok(json!({
-            "results": answer["hits"],
-            "offset": answer["offset"],
-            "limit": answer["limit"],
-            "total": answer["estimatedTotalHits"],
-        }))
+        Ok(answer.into_document_page())
     })
     .await
     .map(SafeJson)

@@ -61,6 +61,7 @@ proptest! {
                 descending,
             }),
             typing,
+            snippets: true,
         };
         if explain && limit > tipdex::search::MAX_EXPLAIN_LIMIT {
             // Explanations cost milliseconds a hit: only small pages get them.

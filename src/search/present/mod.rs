@@ -30,6 +30,15 @@ pub struct Snippet {
 }
 
 impl Snippet {
+    /// No snippet: an empty text without matches.
+    pub fn none() -> Snippet {
+        Snippet {
+            text: String::new(),
+            spans: Vec::new(),
+            cropped: (false, false),
+        }
+    }
+
     /// The window of about `chars` characters of `text` holding the most distinct
     /// matches of `highlighter` (all of `text` when it is that short).
     pub fn of(highlighter: &Highlighter, text: &str, chars: usize) -> Snippet {
