@@ -16,6 +16,7 @@
 use super::error::{ApiError, SafeJson};
 use super::native::{check_query_length, truncate};
 use super::{AppState, Limits};
+use crate::corpus::Section;
 use crate::error::Error;
 use crate::search::budget::{Budget, Cost};
 use crate::search::filter;
@@ -207,7 +208,7 @@ fn check_supported(query: &MeiliQuery) -> Result<(), ApiError> {
 pub struct MeiliResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     index_uid: Option<String>,
-    hits: Vec<Value>,
+    hits: Vec<MeiliHit>,
     query: String,
     processing_time_ms: u64,
     #[serde(flatten)]
@@ -240,6 +241,28 @@ impl MeiliResponse {
         };
         json!({"results": self.hits, "offset": offset, "limit": limit, "total": total})
     }
+}
+
+/// One hit of a Meilisearch answer.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum MeiliHit {
+    /// Every attribute of the section as stored (what a search asks for by default),
+    /// written straight from the section.
+    Whole(Box<WholeHit>),
+    /// Some attributes, `_formatted`, match positions or the ranking score.
+    Shaped(Value),
+}
+
+/// A section with its links, as a hit that asks for nothing else.
+#[derive(Debug, Serialize)]
+pub struct WholeHit {
+    #[serde(flatten)]
+    section: Section,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_url: Option<String>,
 }
 
 /// The answer of `POST /multi-search`.
@@ -672,31 +695,41 @@ pub fn search(
         .map(|counts| facet_distribution(counts, &facets));
     let facet_stats = facet_distribution.as_ref().and_then(year_stats);
     let format = Format::new(Arc::clone(&response.highlighter), query);
+    let whole = format.is_whole(query);
+    let total_hits = response.total_hits;
     let hits = response
         .hits
-        .iter()
+        .into_iter()
         .map(|hit| {
             budget.check().map_err(meili_error)?;
+            if whole {
+                // The engine has counted the section against the answer's size.
+                return Ok(MeiliHit::Whole(Box::new(WholeHit {
+                    section: hit.section,
+                    url: hit.url,
+                    source_url: hit.source_url,
+                })));
+            }
             let mut section = serde_json::to_value(&hit.section)
                 .map_err(|e| ApiError::internal(e.to_string()))?;
-            for (name, link) in [("url", &hit.url), ("source_url", &hit.source_url)] {
+            for (name, link) in [("url", hit.url), ("source_url", hit.source_url)] {
                 if let (Some(link), Value::Object(fields)) = (link, &mut section) {
-                    fields.insert(name.into(), Value::String(link.clone()));
+                    fields.insert(name.into(), Value::String(link));
                 }
             }
             let hit = format.hit(section, hit.score, query);
             budget
                 .spend_answer_bytes(formatted_bytes(&hit))
                 .map_err(meili_error)?;
-            Ok(hit)
+            Ok(MeiliHit::Shaped(hit))
         })
-        .collect::<Result<Vec<Value>, ApiError>>()?;
+        .collect::<Result<Vec<MeiliHit>, ApiError>>()?;
     Ok(MeiliResponse {
         index_uid: query.index_uid.clone(),
         hits,
         query: text,
         processing_time_ms: started.elapsed().as_millis() as u64,
-        pagination: window.pagination(response.total_hits),
+        pagination: window.pagination(total_hits),
         facet_distribution,
         facet_stats,
     })
@@ -959,6 +992,14 @@ impl Format {
             marker: query.crop_marker.clone().unwrap_or_else(|| "…".into()),
             retrieve,
         }
+    }
+
+    /// Whether hits are sections as stored: every attribute, nothing added.
+    fn is_whole(&self, query: &MeiliQuery) -> bool {
+        matches!(self.retrieve, Attributes::All)
+            && !self.formatted
+            && !query.show_matches_position.unwrap_or(false)
+            && !query.show_ranking_score.unwrap_or(false)
     }
 
     fn hit(&self, section: Value, score: f32, query: &MeiliQuery) -> Value {
