@@ -5,11 +5,6 @@ mod cli;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// mimalloc: searches allocate thousands of small, short-lived blocks (query trees,
-/// scorers, snippets); glibc's malloc and free were a quarter of a search's instructions.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     ignore_file_size_signal();
     // Failures are reported as one line by the code that catches them; a panic that
